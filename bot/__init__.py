@@ -1,0 +1,1 @@
+"""Runtime and transport: settings, wiring, stream connection, DingTalk client, HTTP server, CLI."""

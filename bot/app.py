@@ -1,0 +1,117 @@
+"""Wiring: build every part of the bot from settings, start them in order, stop them in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from bot.dingtalk import DingTalkClient
+from bot.dispatcher import Dispatcher
+from bot.http import Readiness, create_http_app
+from bot.outbox import OutboxSender
+from bot.scheduler import JobScheduler, frame_pruner
+from bot.settings import Settings
+from bot.stream import StreamConnection, StreamOptions
+from handlers.context import OrgPolicy
+from storage.db import create_engine, ensure_sqlite_directory, make_session_factory
+from storage.migrate import schema_is_current, upgrade_to_head
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Bot:
+    """The running bot: database, DingTalk client, stream, outbox sender, scheduler and HTTP server."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._stack = AsyncExitStack()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.started_at = 0.0
+        self.http_port = 0
+        self.stream: StreamConnection | None = None
+
+    async def start(self) -> None:
+        """Migrate the database, then start every part; returns once all are running."""
+        self.started_at = time.monotonic()
+        settings = self.settings
+        ensure_sqlite_directory(settings.database_url)
+        await upgrade_to_head(settings.database_url)
+        engine = create_engine(settings.database_url)
+        self._stack.push_async_callback(engine.dispose)
+        sessions = make_session_factory(engine)
+
+        client = DingTalkClient(
+            client_id=settings.dingtalk_client_id,
+            client_secret=settings.dingtalk_client_secret.get_secret_value(),
+            robot_code=settings.dingtalk_robot_code,
+            openapi_endpoint=settings.dingtalk_openapi_endpoint,
+            oapi_endpoint=settings.dingtalk_oapi_endpoint,
+        )
+        self._stack.push_async_callback(client.close)
+
+        sender = OutboxSender(sessions, client, self.clock, interval=settings.outbox_interval)
+        policy = OrgPolicy(admins=tuple(settings.bot_admins), timezone=settings.timezone)
+        dispatcher = Dispatcher(sessions, policy, self.clock, on_committed=sender.kick)
+        self.stream = StreamConnection(client, dispatcher.dispatch,
+                                       StreamOptions(idle_timeout=settings.stream_idle_timeout))
+
+        scheduler = JobScheduler(settings.bot_timezone)
+        scheduler.every("prune-frames", 3600, frame_pruner(sessions, self.clock))
+        scheduler.start()
+        self._stack.callback(scheduler.shutdown)
+
+        stream = self.stream
+        readiness = Readiness(stream_connected=stream.connected.is_set,
+                              schema_current=lambda: schema_is_current(engine))
+        runner = web.AppRunner(create_http_app(readiness), access_log=None)
+        await runner.setup()
+        self._stack.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, settings.http_host, settings.http_port)
+        await site.start()
+        self.http_port = int(runner.addresses[0][1])
+
+        self._spawn(sender.run(), "outbox")
+        self._spawn(stream.run(), "stream")
+        log.info("HTTP server on http://%s:%d (healthz, readyz)", settings.http_host, self.http_port)
+
+    def _spawn(self, work: object, name: str) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(work)  # type: ignore[arg-type]
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_ended)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s stopped with an error", task.get_name(), exc_info=task.exception())
+
+    async def wait_connected(self, within: float) -> float:
+        """Wait until the stream is connected; return seconds since start()."""
+        assert self.stream is not None, "start() first"
+        await asyncio.wait_for(self.stream.connected.wait(), within)
+        return time.monotonic() - self.started_at
+
+    async def stop(self) -> None:
+        """Stop taking frames, let in-flight handlers finish, then close everything."""
+        if self.stream is not None:
+            self.stream.stop()
+        stream_tasks = [t for t in self._tasks if t.get_name() == "stream"]
+        if stream_tasks:
+            await asyncio.wait(stream_tasks, timeout=15)
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks))
+        await self._stack.aclose()
+

@@ -1,0 +1,204 @@
+"""`compliance-bot`: run the bot, run the sandbox alone, upgrade the database, check the set-up."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import Bot
+from bot.dingtalk import DingTalkClient, DingTalkError
+from bot.logs import configure_logging
+from bot.settings import Settings, SettingsError, load_settings
+from bot.stream import SUBSCRIPTIONS, USER_AGENT
+from storage.db import ensure_sqlite_directory
+from storage.migrate import head_revision, upgrade_to_head
+
+if TYPE_CHECKING:
+    from sandbox import Sandbox
+
+log = logging.getLogger("compliance-bot")
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+class StartupError(Exception):
+    """Something outside the code (database, port) stops the bot from starting; exit 2 with this message."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="compliance-bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="run the bot (with a local sandbox when no DingTalk credentials are set)")
+    commands.add_parser("sandbox", help="run the local DingTalk sandbox alone")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_subparsers(dest="db_command", required=True, metavar="ACTION").add_parser(
+        "upgrade", help="apply migrations up to the newest schema")
+    commands.add_parser("check", help="validate settings, fetch a token and open a stream ticket")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"compliance-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.log_format, settings.secrets())
+    commands: dict[str, Callable[[Settings], Awaitable[int]]] = {
+        "run": run_bot, "sandbox": run_sandbox, "db": upgrade_database, "check": check_setup,
+    }
+    try:
+        return asyncio.run(commands[args.command](settings))
+    except StartupError as exc:
+        print(f"compliance-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping: finishing in-flight work")
+
+
+async def upgrade_database(settings: Settings) -> int:
+    await _migrate(settings)
+    print(f"database {_safe_url(settings.database_url)} is at revision {head_revision()}")
+    return EXIT_OK
+
+
+async def _migrate(settings: Settings) -> None:
+    try:
+        ensure_sqlite_directory(settings.database_url)
+        await upgrade_to_head(settings.database_url)
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StartupError(f"cannot use the database {_safe_url(settings.database_url)}: {reason}") from None
+
+
+async def run_bot(settings: Settings) -> int:
+    """Run everything in one process; in sandbox mode the sandbox runs in it too."""
+    async with _maybe_sandbox(settings) as effective:
+        await _migrate(effective)
+        bot = Bot(effective)
+        try:
+            await bot.start()
+        except OSError as exc:
+            await bot.stop()
+            raise StartupError(f"cannot listen on {effective.http_host}:{effective.http_port}: {exc}") from None
+        try:
+            await _report_connected(bot)
+            await _until_signalled()
+        finally:
+            await bot.stop()
+    return EXIT_OK
+
+
+async def _report_connected(bot: Bot) -> None:
+    try:
+        seconds = await bot.wait_connected(within=30)
+        log.info("connected to DingTalk's stream in %.2f s", seconds)
+    except TimeoutError:
+        log.warning("not connected after 30 s; still trying (see the warnings above)")
+
+
+@asynccontextmanager
+async def _maybe_sandbox(settings: Settings) -> AsyncIterator[Settings]:
+    """In sandbox mode, start the sandbox and point the settings at it; otherwise pass them through."""
+    if not settings.sandbox_mode:
+        yield settings
+        return
+    sandbox = await _start_sandbox(settings)
+    print(f"\n  No DingTalk credentials set: running against the local sandbox.\n"
+          f"  Open {sandbox.url}/ to chat with the bot as any of the demo staff.\n", flush=True)
+    config = sandbox.config
+    try:
+        yield settings.model_copy(update={
+            "dingtalk_client_id": config.client_id,
+            "dingtalk_client_secret": SecretStr(config.client_secret),
+            "dingtalk_robot_code": config.client_id,
+            "dingtalk_corp_id": config.corp_id,
+            "dingtalk_openapi_endpoint": sandbox.url,
+            "dingtalk_oapi_endpoint": sandbox.url,
+        })
+    finally:
+        await sandbox.stop()
+
+
+async def _start_sandbox(settings: Settings) -> Sandbox:
+    # The composition root is the one place that may start the sandbox; the bot itself never imports it.
+    from sandbox import Sandbox
+
+    sandbox = Sandbox()
+    try:
+        await sandbox.start(settings.sandbox_host, settings.sandbox_port)
+    except OSError as exc:
+        raise StartupError(f"cannot start the sandbox on port {settings.sandbox_port}: {exc}") from None
+    return sandbox
+
+
+async def run_sandbox(settings: Settings) -> int:
+    sandbox = await _start_sandbox(settings)
+    config = sandbox.config
+    print(f"Sandbox at {sandbox.url}/\n"
+          f"Point a bot at it with:\n"
+          f"  DINGTALK_CLIENT_ID={config.client_id} DINGTALK_CLIENT_SECRET={config.client_secret} \\\n"
+          f"  DINGTALK_OPENAPI_ENDPOINT={sandbox.url} DINGTALK_OAPI_ENDPOINT={sandbox.url} compliance-bot run",
+          flush=True)
+    try:
+        await _until_signalled()
+    finally:
+        await sandbox.stop()
+    return EXIT_OK
+
+
+async def check_setup(settings: Settings) -> int:
+    """Report each step of reaching DingTalk, so an admin sees exactly which one fails."""
+    print("settings: ok" + (" (sandbox mode: no credentials set)" if settings.sandbox_mode else ""))
+    if settings.sandbox_mode:
+        print("set DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET to check a real DingTalk app")
+        return EXIT_OK
+    async with DingTalkClient(
+        client_id=settings.dingtalk_client_id,
+        client_secret=settings.dingtalk_client_secret.get_secret_value(),
+        robot_code=settings.dingtalk_robot_code,
+        openapi_endpoint=settings.dingtalk_openapi_endpoint,
+        oapi_endpoint=settings.dingtalk_oapi_endpoint,
+    ) as client:
+        steps: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+            ("access token", client.access_token),
+            ("stream ticket", lambda: client.open_stream_connection(SUBSCRIPTIONS, USER_AGENT, "127.0.0.1")),
+        ]
+        for name, step in steps:
+            try:
+                await step()
+            except DingTalkError as exc:
+                print(f"{name}: FAILED: {exc}")
+                return EXIT_FAILED
+            print(f"{name}: ok")
+    try:
+        await _migrate(settings)
+    except StartupError as exc:
+        print(f"database: FAILED: {exc}")
+        return EXIT_FAILED
+    print(f"database: ok (revision {head_revision()})")
+    return EXIT_OK

@@ -1,0 +1,61 @@
+"""The bot's own HTTP server: health and readiness now, the mini-program API later."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What `/readyz` asks: is the stream up, and is the schema at the head revision?"""
+
+    stream_connected: Callable[[], bool]
+    schema_current: Callable[[], Awaitable[bool]]
+
+
+READINESS = web.AppKey("readiness", Readiness)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    readiness = request.app[READINESS]
+    try:
+        schema = await asyncio.wait_for(readiness.schema_current(), 5)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a database that does not answer means not ready, not a 500
+        log.warning("readiness: database check failed: %s", exc)
+        schema = False
+    stream = readiness.stream_connected()
+    body = {"stream": "connected" if stream else "disconnected", "schema": "current" if schema else "behind"}
+    return web.json_response(body, status=200 if stream and schema else 503)
+
+
+@web.middleware
+async def security_headers(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def create_http_app(readiness: Readiness) -> web.Application:
+    """The aiohttp application the bot serves on HTTP_HOST:HTTP_PORT."""
+    app = web.Application(middlewares=[security_headers])
+    app[READINESS] = readiness
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app

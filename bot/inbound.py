@@ -1,0 +1,116 @@
+"""Turn frame data into the typed inputs handlers take, using the SDK's message classes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from dingtalk_stream.card_callback import CardCallbackMessage
+from dingtalk_stream.chatbot import ChatbotMessage
+
+from bot.frames import Frame, FrameError
+from handlers.inbound import CardAction, CardId, ChatMessage, ConversationId, SharedFile, StreamEvent, UserId
+
+
+def _require(value: object, name: str, frame: Frame) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise FrameError(f"bot message has no {name}", message_id=frame.message_id, topic=frame.topic)
+    return value
+
+
+def _shared_file(content: object) -> SharedFile | None:
+    if not isinstance(content, dict) or not content.get("downloadCode"):
+        return None
+    return SharedFile(
+        file_name=str(content.get("fileName") or ""),
+        download_code=str(content["downloadCode"]),
+        file_id=str(content.get("fileId") or ""),
+        space_id=str(content.get("spaceId") or ""),
+    )
+
+
+def _created_at(value: object) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(str(value)) / 1000, UTC)
+    except (TypeError, ValueError, OverflowError):
+        return datetime.now(UTC)
+
+
+def chat_message(frame: Frame) -> ChatMessage:
+    """A bot message (dingtalk-wire.md 2.2-2.3), validated; FrameError names the missing field."""
+    try:
+        sdk = ChatbotMessage.from_dict(frame.data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise FrameError(f"bot message is malformed: {exc!r}", message_id=frame.message_id,
+                         topic=frame.topic) from None
+    # Over quota, DingTalk pushes messages with neither text nor content (wire 1.7, 9.14).
+    sender = _require(sdk.sender_staff_id, "senderStaffId", frame)
+    conversation = _require(sdk.conversation_id, "conversationId", frame)
+    msgtype = _require(sdk.message_type, "msgtype", frame)
+    text_body = frame.data.get("text") if isinstance(frame.data.get("text"), dict) else {}
+    content = frame.data.get("content") if isinstance(frame.data.get("content"), dict) else {}
+    replied = text_body.get("repliedMsg") if isinstance(text_body.get("repliedMsg"), dict) else {}
+    return ChatMessage(
+        msg_id=str(sdk.message_id or frame.message_id),
+        conversation_id=ConversationId(conversation),
+        is_group=str(sdk.conversation_type) == "2",
+        sender=UserId(sender),
+        sender_union_id=str(frame.data.get("senderUnionId") or ""),
+        sender_nick=str(sdk.sender_nick or ""),
+        msgtype=msgtype,
+        text=str(text_body.get("content") or "").strip(),
+        created_at=_created_at(sdk.create_at),
+        conversation_title=str(sdk.conversation_title or ""),
+        file=_shared_file(content) if msgtype == "file" else None,
+        quoted_file=_shared_file(replied.get("content")),
+        content=content,
+    )
+
+
+def _json_object(value: object) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value:
+        decoded = json.loads(value)
+        if isinstance(decoded, dict):
+            return decoded
+    return {}
+
+
+def card_action(frame: Frame) -> CardAction:
+    """A card callback (dingtalk-wire.md 4.5); reads `content`, the older `value`, or a top-level object."""
+    data = frame.data
+    try:
+        sdk = CardCallbackMessage.from_dict({k: v for k, v in data.items() if k in ("corpId", "userId",
+                                                                                  "outTrackId")})
+        content = _json_object(data.get("content")) or _json_object(data.get("value"))
+    except json.JSONDecodeError:
+        raise FrameError("card callback content is not JSON", message_id=frame.message_id,
+                         topic=frame.topic) from None
+    private = content.get("cardPrivateData") or data.get("cardPrivateData") or {}
+    if not isinstance(private, dict):
+        raise FrameError("card callback has no cardPrivateData", message_id=frame.message_id, topic=frame.topic)
+    params = private.get("params") if isinstance(private.get("params"), dict) else {}
+    action_ids = private.get("actionIds") if isinstance(private.get("actionIds"), list) else []
+    if not sdk.user_id or not sdk.card_instance_id:
+        raise FrameError("card callback has no userId or outTrackId", message_id=frame.message_id,
+                         topic=frame.topic)
+    return CardAction(
+        card_id=CardId(str(sdk.card_instance_id)),
+        user=UserId(str(sdk.user_id)),
+        params=dict(params),
+        action_ids=tuple(str(a) for a in action_ids),
+        space_type=str(data.get("spaceType") or ""),
+        space_id=str(data.get("spaceId") or ""),
+    )
+
+
+def stream_event(frame: Frame) -> StreamEvent:
+    """An EVENT frame's type (from the headers) and body."""
+    return StreamEvent(
+        event_type=frame.event_type,
+        event_id=frame.message_id,
+        corp_id=str(frame.data.get("corpId") or ""),
+        body=frame.data,
+    )

@@ -1,0 +1,129 @@
+"""Settings from the environment and an optional `.env`, validated once at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from storage.db import normalize_database_url
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class SettingsError(Exception):
+    """Raised with one message that names every bad setting."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    dingtalk_client_id: str = ""
+    dingtalk_client_secret: SecretStr = SecretStr("")
+    dingtalk_robot_code: str = ""
+    dingtalk_corp_id: str = ""
+    # The same variable dingtalk-stream reads, so the SDK and our client always agree on the host.
+    dingtalk_openapi_endpoint: str = "https://api.dingtalk.com"
+    dingtalk_oapi_endpoint: str = "https://oapi.dingtalk.com"
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = Field(default=8765, ge=0, le=65535)
+    bot_timezone: str = "Asia/Macau"
+    bot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "text"
+    stream_idle_timeout: float = Field(default=120.0, gt=0)
+    outbox_interval: float = Field(default=5.0, gt=0)
+
+    @field_validator("bot_admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Asia/Macau)") from None
+        return value
+
+    @field_validator("dingtalk_openapi_endpoint", "dingtalk_oapi_endpoint")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalize_database_url(value) if value else ""
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if not self.database_url:
+            path = (self.data_dir / "compliance-bot.sqlite3").resolve()
+            self.database_url = f"sqlite+aiosqlite:///{path}"
+        if not self.dingtalk_robot_code:
+            self.dingtalk_robot_code = self.dingtalk_client_id
+        has_id, has_secret = bool(self.dingtalk_client_id), bool(self.dingtalk_client_secret.get_secret_value())
+        if has_id != has_secret:
+            missing = "DINGTALK_CLIENT_SECRET" if has_id else "DINGTALK_CLIENT_ID"
+            raise ValueError(f"{missing} must be set together with the other DingTalk credential")
+        return self
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """True when no DingTalk credentials are set: the bot then talks to a local sandbox."""
+        return not self.dingtalk_client_id
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line."""
+        secret = self.dingtalk_client_secret.get_secret_value()
+        return [secret] if secret else []
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; raise SettingsError naming every bad value."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    lines = ["invalid settings:"]
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        name = field.upper() if field else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        value = error.get("input")
+        shown = "" if field.endswith("secret") or not isinstance(value, str | int) else f" (got {value!r})"
+        lines.append(f"  {name}: {message}{shown}")
+    return "\n".join(lines)

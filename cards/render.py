@@ -1,0 +1,79 @@
+"""Renders message and card templates in the user's language. Pure: no IO beyond reading templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal, get_args
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
+
+Language = Literal["zh-Hant", "en", "pt"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+DEFAULT_LANGUAGE: Language = "zh-Hant"
+
+# What people type after `language`, in any of our languages.
+_LANGUAGE_ALIASES: dict[str, Language] = {
+    "zh": "zh-Hant", "zh-hant": "zh-Hant", "zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-mo": "zh-Hant",
+    "中文": "zh-Hant", "繁體中文": "zh-Hant", "繁体中文": "zh-Hant", "chinese": "zh-Hant",
+    "en": "en", "english": "en", "英文": "en", "inglês": "en",
+    "pt": "pt", "pt-pt": "pt", "portuguese": "pt", "português": "pt", "portugues": "pt", "葡文": "pt",
+}
+LANGUAGE_NAMES: dict[Language, str] = {"zh-Hant": "繁體中文", "en": "English", "pt": "Português"}
+
+
+@dataclass(frozen=True)
+class Markdown:
+    """A markdown message: the title shows in notifications and chat lists, the text in the chat."""
+
+    title: str
+    text: str
+
+    def robot_param(self) -> dict[str, str]:
+        """The msgParam of DingTalk's `sampleMarkdown` robot message."""
+        return {"title": self.title, "text": self.text}
+
+
+class TemplateMissing(LookupError):
+    """A template does not exist in the requested language."""
+
+
+def parse_language(text: str) -> Language | None:
+    """Map what a user typed (`zh`, `English`, `português`...) to a language, or None."""
+    return _LANGUAGE_ALIASES.get(text.strip().lower())
+
+
+def coerce_language(value: str | None) -> Language:
+    """A stored language code, or the default when it is missing or unknown."""
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE  # type: ignore[return-value]
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("cards", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,  # markdown for DingTalk, not HTML; values are escaped by `md` where needed
+    )
+
+
+def escape_markdown(value: object) -> str:
+    """Neutralise markdown control characters in user-supplied text."""
+    text = str(value)
+    for char in "\\`*_[]#<>|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def render_message(name: str, language: Language, **context: Any) -> Markdown:
+    """Render `templates/<language>/<name>.md.j2` into a titled markdown message."""
+    env = _environment()
+    try:
+        template = env.get_template(f"{language}/{name}.md.j2")
+    except TemplateNotFound:
+        raise TemplateMissing(f"no template {name!r} in {language}") from None
+    safe = {key: escape_markdown(value) if isinstance(value, str) else value for key, value in context.items()}
+    module = template.make_module({"language_name": LANGUAGE_NAMES[language], **safe})
+    title = getattr(module, "title", "")
+    return Markdown(title=str(title), text=str(module).strip())

@@ -1,0 +1,1 @@
+"""Use cases: what happens on each chat message, card action, API request and scheduled job."""
