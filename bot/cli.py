@@ -7,9 +7,9 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"compliance-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings.log_level, settings.log_format, settings.secrets())
-    commands: dict[str, Callable[[Settings], Awaitable[int]]] = {
+    commands: dict[str, Callable[[Settings], Coroutine[Any, Any, int]]] = {
         "run": run_bot, "sandbox": run_sandbox, "db": upgrade_database, "check": check_setup,
     }
     try:

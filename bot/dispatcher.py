@@ -171,7 +171,7 @@ class Dispatcher:
             ack_data = await route(ctx, frame)
             await frame_store.record_frame(
                 session, message_id=frame.message_id, topic=frame.topic, frame_type=frame.type,
-                status="handled", ack_code=ACK_OK, ack_message="OK", ack_data=ack_data,
+                status="handled", ack_code=ACK_OK, ack_message="OK", ack_data=ack_data, received_at=ctx.now,
             )
         self._on_committed()
         return DispatchResult(build_ack(frame.message_id, ACK_OK, "OK", ack_data))
@@ -187,7 +187,7 @@ class Dispatcher:
                     await frame_store.record_frame(
                         session, message_id=message_id, topic=error.topic, frame_type="REJECTED",
                         status="rejected", ack_code=error.code, ack_message=str(error), ack_data=None,
-                        error=str(error), raw=text[:MAX_RAW_KEPT],
+                        error=str(error), raw=text[:MAX_RAW_KEPT], received_at=self._clock(),
                     )
         except asyncio.CancelledError:
             raise
@@ -207,7 +207,7 @@ class Dispatcher:
                 await frame_store.record_frame(
                     session, message_id=frame.message_id, topic=frame.topic, frame_type=frame.type,
                     status="failed", ack_code=ACK_ERROR, ack_message="handler failed", ack_data=None,
-                    error=repr(exc)[:2000], raw=frame.raw[:MAX_RAW_KEPT],
+                    error=repr(exc)[:2000], raw=frame.raw[:MAX_RAW_KEPT], received_at=self._clock(),
                 )
         except asyncio.CancelledError:
             raise

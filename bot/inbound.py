@@ -19,6 +19,10 @@ def _require(value: object, name: str, frame: Frame) -> str:
     return value
 
 
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _shared_file(content: object) -> SharedFile | None:
     if not isinstance(content, dict) or not content.get("downloadCode"):
         return None
@@ -39,24 +43,28 @@ def _created_at(value: object) -> datetime:
 
 def chat_message(frame: Frame) -> ChatMessage:
     """A bot message (dingtalk-wire.md 2.2-2.3), validated; FrameError names the missing field."""
+    data = frame.data
+    sender = _require(data.get("senderStaffId"), "senderStaffId", frame)
+    conversation = _require(data.get("conversationId"), "conversationId", frame)
+    msgtype = _require(data.get("msgtype"), "msgtype", frame)
+    if msgtype == "text" and not isinstance(data.get("text"), dict):
+        # Over quota, DingTalk pushes messages with neither text nor content (wire 1.7, 9.14).
+        raise FrameError("text message has no text (DingTalk omits it when the org's quota is used up)",
+                         message_id=frame.message_id, topic=frame.topic)
     try:
-        sdk = ChatbotMessage.from_dict(frame.data)
+        sdk = ChatbotMessage.from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FrameError(f"bot message is malformed: {exc!r}", message_id=frame.message_id,
                          topic=frame.topic) from None
-    # Over quota, DingTalk pushes messages with neither text nor content (wire 1.7, 9.14).
-    sender = _require(sdk.sender_staff_id, "senderStaffId", frame)
-    conversation = _require(sdk.conversation_id, "conversationId", frame)
-    msgtype = _require(sdk.message_type, "msgtype", frame)
-    text_body = frame.data.get("text") if isinstance(frame.data.get("text"), dict) else {}
-    content = frame.data.get("content") if isinstance(frame.data.get("content"), dict) else {}
-    replied = text_body.get("repliedMsg") if isinstance(text_body.get("repliedMsg"), dict) else {}
+    text_body = _dict(data.get("text"))
+    content = _dict(data.get("content"))
+    replied = _dict(text_body.get("repliedMsg"))
     return ChatMessage(
         msg_id=str(sdk.message_id or frame.message_id),
         conversation_id=ConversationId(conversation),
         is_group=str(sdk.conversation_type) == "2",
         sender=UserId(sender),
-        sender_union_id=str(frame.data.get("senderUnionId") or ""),
+        sender_union_id=str(data.get("senderUnionId") or ""),
         sender_nick=str(sdk.sender_nick or ""),
         msgtype=msgtype,
         text=str(text_body.get("content") or "").strip(),
@@ -91,15 +99,16 @@ def card_action(frame: Frame) -> CardAction:
     private = content.get("cardPrivateData") or data.get("cardPrivateData") or {}
     if not isinstance(private, dict):
         raise FrameError("card callback has no cardPrivateData", message_id=frame.message_id, topic=frame.topic)
-    params = private.get("params") if isinstance(private.get("params"), dict) else {}
-    action_ids = private.get("actionIds") if isinstance(private.get("actionIds"), list) else []
+    params = _dict(private.get("params"))
+    action_ids = private.get("actionIds")
+    action_ids = action_ids if isinstance(action_ids, list) else []
     if not sdk.user_id or not sdk.card_instance_id:
         raise FrameError("card callback has no userId or outTrackId", message_id=frame.message_id,
                          topic=frame.topic)
     return CardAction(
         card_id=CardId(str(sdk.card_instance_id)),
         user=UserId(str(sdk.user_id)),
-        params=dict(params),
+        params=params,
         action_ids=tuple(str(a) for a in action_ids),
         space_type=str(data.get("spaceType") or ""),
         space_id=str(data.get("spaceId") or ""),

@@ -45,7 +45,7 @@ class StreamOptions:
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
     """Exponential backoff with 'equal jitter': half fixed, half random, so replicas spread out."""
-    ceiling = min(cap, base * 2 ** attempt)
+    ceiling = min(cap, base * 2.0**attempt)
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 

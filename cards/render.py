@@ -45,7 +45,10 @@ def parse_language(text: str) -> Language | None:
 
 def coerce_language(value: str | None) -> Language:
     """A stored language code, or the default when it is missing or unknown."""
-    return value if value in LANGUAGES else DEFAULT_LANGUAGE  # type: ignore[return-value]
+    for language in LANGUAGES:
+        if value == language:
+            return language
+    return DEFAULT_LANGUAGE
 
 
 @cache

@@ -1,0 +1,1 @@
+"""SQLAlchemy models, query functions and Alembic migrations."""

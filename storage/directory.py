@@ -1,0 +1,116 @@
+"""The cached DingTalk directory: users, departments and who manages whom."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, exists, func, select, true, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+from storage.db import dialect_insert, dialect_name
+from storage.models import DirectoryDepartment, DirectoryUser
+
+_Model = TypeVar("_Model", bound=DeclarativeBase)
+
+
+async def upsert_user(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    union_id: str,
+    name: str,
+    refreshed_at: datetime,
+    title: str = "",
+    manager_user_id: str | None = None,
+    dept_ids: Sequence[int] = (),
+    leader_in_depts: Sequence[int] = (),
+    is_org_admin: bool = False,
+    is_boss: bool = False,
+    active: bool = True,
+) -> DirectoryUser:
+    """Insert or replace the cached copy of a user."""
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "union_id": union_id,
+        "name": name,
+        "title": title,
+        "manager_user_id": manager_user_id,
+        "dept_ids": list(dept_ids),
+        "leader_in_depts": list(leader_in_depts),
+        "is_org_admin": is_org_admin,
+        "is_boss": is_boss,
+        "active": active,
+        "refreshed_at": refreshed_at,
+    }
+    return await _upsert(session, DirectoryUser, "user_id", values)
+
+
+async def get_user(session: AsyncSession, user_id: str) -> DirectoryUser | None:
+    return await session.get(DirectoryUser, user_id)
+
+
+async def upsert_department(
+    session: AsyncSession,
+    *,
+    dept_id: int,
+    name: str,
+    refreshed_at: datetime,
+    parent_id: int | None = None,
+    manager_user_ids: Sequence[str] = (),
+) -> DirectoryDepartment:
+    """Insert or replace the cached copy of a department."""
+    values: dict[str, Any] = {
+        "dept_id": dept_id,
+        "name": name,
+        "parent_id": parent_id,
+        "manager_user_ids": list(manager_user_ids),
+        "refreshed_at": refreshed_at,
+    }
+    return await _upsert(session, DirectoryDepartment, "dept_id", values)
+
+
+async def get_department(session: AsyncSession, dept_id: int) -> DirectoryDepartment | None:
+    return await session.get(DirectoryDepartment, dept_id)
+
+
+async def users_managed_by(session: AsyncSession, user_id: str) -> list[DirectoryUser]:
+    """Active direct reports of `user_id`, by name."""
+    stmt = (
+        select(DirectoryUser)
+        .where(DirectoryUser.manager_user_id == user_id, DirectoryUser.active.is_(True))
+        .order_by(DirectoryUser.name, DirectoryUser.user_id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def is_manager(session: AsyncSession, user_id: str) -> bool:
+    """True if `user_id` has active direct reports or heads a department."""
+    has_reports = exists().where(DirectoryUser.manager_user_id == user_id, DirectoryUser.active.is_(True))
+    if await session.scalar(select(has_reports)):
+        return True
+    user = await get_user(session, user_id)
+    if user is not None and user.leader_in_depts:
+        return True
+    return bool(await session.scalar(select(_heads_a_department(session, user_id))))
+
+
+def _heads_a_department(session: AsyncSession, user_id: str) -> ColumnElement[bool]:
+    if dialect_name(session) == "postgresql":
+        managers = type_coerce(DirectoryDepartment.manager_user_ids, JSONB)
+        return exists().where(managers.contains([user_id]))
+    member = func.json_each(DirectoryDepartment.manager_user_ids).table_valued("value")
+    return select(DirectoryDepartment.dept_id).join(member, true()).where(member.c.value == user_id).exists()
+
+
+async def _upsert(session: AsyncSession, model: type[_Model], key: str, values: dict[str, Any]) -> _Model:
+    insert = dialect_insert(session, model).values(**values)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[key],
+        set_={column: insert.excluded[column] for column in values if column != key},
+    ).returning(model)
+    result = await session.scalars(upsert, execution_options={"populate_existing": True})
+    return result.one()
