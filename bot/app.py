@@ -41,6 +41,7 @@ class Bot:
         self.started_at = 0.0
         self.http_port = 0
         self.stream: StreamConnection | None = None
+        self.sender: OutboxSender | None = None
 
     async def start(self) -> None:
         """Migrate the database, then start every part; returns once all are running."""
@@ -61,7 +62,7 @@ class Bot:
         )
         self._stack.push_async_callback(client.close)
 
-        sender = OutboxSender(sessions, client, self.clock, interval=settings.outbox_interval)
+        self.sender = sender = OutboxSender(sessions, client, self.clock, interval=settings.outbox_interval)
         policy = OrgPolicy(admins=tuple(settings.bot_admins), timezone=settings.timezone)
         dispatcher = Dispatcher(sessions, policy, self.clock, on_committed=sender.kick)
         self.stream = StreamConnection(client, dispatcher.dispatch,
@@ -103,15 +104,22 @@ class Bot:
         return time.monotonic() - self.started_at
 
     async def stop(self) -> None:
-        """Stop taking frames, let in-flight handlers finish, then close everything."""
+        """Stop taking frames, let in-flight handlers finish, send what they queued, then close everything."""
         if self.stream is not None:
             self.stream.stop()
-        stream_tasks = [t for t in self._tasks if t.get_name() == "stream"]
-        if stream_tasks:
-            await asyncio.wait(stream_tasks, timeout=15)
+            await self._wait_for("stream", 15)
+        if self.sender is not None:
+            self.sender.stop()
+            await self._wait_for("outbox", 15)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.wait(list(self._tasks))
         await self._stack.aclose()
 
+    async def _wait_for(self, name: str, seconds: float) -> None:
+        tasks = [t for t in self._tasks if t.get_name() == name]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=seconds)
+            if late:
+                log.warning("%s did not stop within %.0f s; cancelling it", name, seconds)

@@ -45,22 +45,31 @@ class OutboxSender:
         self._clock = clock
         self._interval = interval
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def kick(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the current drain, drain once more, and return from `run()`."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Drain whenever kicked, and every `interval` seconds for retries; runs until cancelled."""
+        """Drain whenever kicked, and every `interval` seconds for retries, until `stop()`."""
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval)
             self._wake.clear()  # before draining, so a kick during the drain is not lost
+            stopping = self._stopping
             try:
                 await self.drain()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox drain failed; will retry")
+            if stopping:
+                return
 
     async def drain(self) -> int:
         """Send every row that is due now; return how many were sent."""
