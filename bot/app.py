@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.dingtalk import DingTalkClient
 from bot.dispatcher import Dispatcher
@@ -21,13 +23,29 @@ from bot.settings import Settings
 from bot.stream import StreamConnection, StreamOptions
 from handlers.context import OrgPolicy
 from storage.db import create_engine, ensure_sqlite_directory, make_session_factory
-from storage.migrate import schema_is_current, upgrade_to_head
+from storage.migrate import head_revision, schema_is_current, upgrade_to_head
 
 log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def migrate(database_url: str) -> None:
+    """Bring the schema to the newest revision, or say plainly why the database cannot be used."""
+    try:
+        ensure_sqlite_directory(database_url)
+        await upgrade_to_head(database_url)
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        shown = make_url(database_url).render_as_string(hide_password=True)
+        raise StartupError(f"cannot use the database {shown}: {reason}") from None
+    log.info("database schema is at revision %s", head_revision())
+
+
+class StartupError(Exception):
+    """Something outside the code (the database, a port) stops the bot from starting."""
 
 
 class Bot:
@@ -47,8 +65,7 @@ class Bot:
         """Migrate the database, then start every part; returns once all are running."""
         self.started_at = time.monotonic()
         settings = self.settings
-        ensure_sqlite_directory(settings.database_url)
-        await upgrade_to_head(settings.database_url)
+        await migrate(settings.database_url)
         engine = create_engine(settings.database_url)
         self._stack.push_async_callback(engine.dispose)
         sessions = make_session_factory(engine)
@@ -80,7 +97,10 @@ class Bot:
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise StartupError(f"cannot listen on {settings.http_host}:{settings.http_port}: {exc.strerror}") from None
         self.http_port = int(runner.addresses[0][1])
 
         self._spawn(sender.run(), "outbox")

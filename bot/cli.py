@@ -12,16 +12,13 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import Bot
+from bot.app import Bot, StartupError, migrate
 from bot.dingtalk import DingTalkClient, DingTalkError
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.stream import SUBSCRIPTIONS, USER_AGENT
-from storage.db import ensure_sqlite_directory
-from storage.migrate import head_revision, upgrade_to_head
+from storage.migrate import head_revision
 
 if TYPE_CHECKING:
     from sandbox import Sandbox
@@ -29,10 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("compliance-bot")
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
-
-
-class StartupError(Exception):
-    """Something outside the code (database, port) stops the bot from starting; exit 2 with this message."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,10 +60,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
 async def _until_signalled() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -81,31 +70,17 @@ async def _until_signalled() -> None:
 
 
 async def upgrade_database(settings: Settings) -> int:
-    await _migrate(settings)
-    print(f"database {_safe_url(settings.database_url)} is at revision {head_revision()}")
+    await migrate(settings.database_url)
+    print(f"database is at revision {head_revision()}")
     return EXIT_OK
-
-
-async def _migrate(settings: Settings) -> None:
-    try:
-        ensure_sqlite_directory(settings.database_url)
-        await upgrade_to_head(settings.database_url)
-    except (OSError, SQLAlchemyError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise StartupError(f"cannot use the database {_safe_url(settings.database_url)}: {reason}") from None
 
 
 async def run_bot(settings: Settings) -> int:
     """Run everything in one process; in sandbox mode the sandbox runs in it too."""
     async with _maybe_sandbox(settings) as effective:
-        await _migrate(effective)
         bot = Bot(effective)
         try:
             await bot.start()
-        except OSError as exc:
-            await bot.stop()
-            raise StartupError(f"cannot listen on {effective.http_host}:{effective.http_port}: {exc}") from None
-        try:
             await _report_connected(bot)
             await _until_signalled()
         finally:
@@ -116,7 +91,7 @@ async def run_bot(settings: Settings) -> int:
 async def _report_connected(bot: Bot) -> None:
     try:
         seconds = await bot.wait_connected(within=30)
-        log.info("connected to DingTalk's stream in %.2f s", seconds)
+        log.info("stream connected %.2f s after start-up began", seconds)
     except TimeoutError:
         log.warning("not connected after 30 s; still trying (see the warnings above)")
 
@@ -196,7 +171,7 @@ async def check_setup(settings: Settings) -> int:
                 return EXIT_FAILED
             print(f"{name}: ok")
     try:
-        await _migrate(settings)
+        await migrate(settings.database_url)
     except StartupError as exc:
         print(f"database: FAILED: {exc}")
         return EXIT_FAILED

@@ -72,3 +72,5 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
     logging.getLogger("dingtalk_stream").setLevel(logging.ERROR)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("websockets").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
