@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, exists, func, select, true, type_coerce
+from sqlalchemy import ColumnElement, exists, func, select, true, type_coerce, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
@@ -15,6 +15,7 @@ from storage.db import dialect_insert, dialect_name
 from storage.models import DirectoryDepartment, DirectoryUser
 
 _Model = TypeVar("_Model", bound=DeclarativeBase)
+_ID_CHUNK = 500  # well under the bound-parameter limits of SQLite and asyncpg
 
 
 async def upsert_user(
@@ -96,6 +97,41 @@ async def is_manager(session: AsyncSession, user_id: str) -> bool:
     if user is not None and user.leader_in_depts:
         return True
     return bool(await session.scalar(select(_heads_a_department(session, user_id))))
+
+
+async def org_admin_ids(session: AsyncSession) -> list[str]:
+    """Active users DingTalk marks as org admins, by name."""
+    stmt = (
+        select(DirectoryUser.user_id)
+        .where(DirectoryUser.is_org_admin.is_(True), DirectoryUser.active.is_(True))
+        .order_by(DirectoryUser.name, DirectoryUser.user_id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def active_user_departments(session: AsyncSession) -> dict[str, list[int]]:
+    """Every active user's cached department ids."""
+    rows = await session.execute(
+        select(DirectoryUser.user_id, DirectoryUser.dept_ids).where(DirectoryUser.active.is_(True))
+    )
+    return {user_id: list(dept_ids) for user_id, dept_ids in rows}
+
+
+async def deactivate_users(session: AsyncSession, user_ids: Collection[str]) -> int:
+    """Mark users inactive (they stay, since old records name them); returns how many were active."""
+    ids = sorted(set(user_ids))
+    changed = 0
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
+        stmt = (
+            update(DirectoryUser)
+            .where(DirectoryUser.user_id.in_(chunk), DirectoryUser.active.is_(True))
+            .values(active=False)
+            .returning(DirectoryUser.user_id)
+            .execution_options(synchronize_session="fetch")
+        )
+        changed += len((await session.scalars(stmt)).all())
+    return changed
 
 
 def _heads_a_department(session: AsyncSession, user_id: str) -> ColumnElement[bool]:

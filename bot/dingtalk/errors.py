@@ -101,7 +101,7 @@ class DingTalkRequestError(DingTalkError):
     """DingTalk refused the request itself; repeating it will not help."""
 
 
-class DingTalkNotFoundError(DingTalkRequestError):
+class DingTalkNotFoundError(DingTalkRequestError, LookupError):
     """The user, department or resource does not exist (or is not visible to the app)."""
 
 

@@ -5,9 +5,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.directory import (
+    active_user_departments,
+    deactivate_users,
     get_department,
     get_user,
     is_manager,
+    org_admin_ids,
     upsert_department,
     upsert_user,
     users_managed_by,
@@ -102,3 +105,28 @@ async def test_reports_and_managers(session: AsyncSession) -> None:
         False,
         False,
     ]
+
+
+async def test_admins_memberships_and_deactivation(session: AsyncSession) -> None:
+    for user_id, name, admin, active, depts in [
+        ("it", "Wong", True, True, [2]),
+        ("ceo", "Chan", True, True, [2, 3]),
+        ("old-admin", "Former", True, False, [2]),
+        ("clerk", "Lam", False, True, []),
+    ]:
+        await upsert_user(session, user_id=user_id, union_id=f"un-{user_id}", name=name, is_org_admin=admin,
+                          active=active, dept_ids=depts, refreshed_at=T0)
+    await session.commit()
+
+    assert await org_admin_ids(session) == ["ceo", "it"]
+    assert await active_user_departments(session) == {"it": [2], "ceo": [2, 3], "clerk": []}
+    clerk = await get_user(session, "clerk")
+    # More ids than one statement takes; unknown and already inactive ones are not counted.
+    unknown = [f"nobody-{n}" for n in range(1200)]
+    assert await deactivate_users(session, [*unknown, "clerk", "old-admin", "clerk"]) == 1
+    assert await deactivate_users(session, []) == 0
+    assert clerk is not None and clerk.active is False  # the session's copy follows the update
+    await session.commit()
+    assert await active_user_departments(session) == {"it": [2], "ceo": [2, 3]}
+    stored = await get_user(session, "clerk")
+    assert stored is not None and (stored.active, stored.refreshed_at) == (False, T0)
