@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -18,14 +18,19 @@ from bot.dingtalk import DingTalkClient
 from bot.dispatcher import Dispatcher
 from bot.http import Readiness, create_http_app
 from bot.outbox import OutboxSender
-from bot.scheduler import JobScheduler, frame_pruner
-from bot.settings import Settings
+from bot.scheduler import JobScheduler, frame_pruner, run_job
+from bot.settings import Settings, parse_work_hours
 from bot.stream import StreamConnection, StreamOptions
-from handlers.context import OrgPolicy
+from handlers.classification.followup import run_followups
+from handlers.context import ClassificationPolicy, OrgPolicy
+from handlers.directory import SyncReport, sync_directory
+from handlers.worktime import WorkCalendar
 from storage.db import create_engine, ensure_sqlite_directory, make_session_factory
 from storage.migrate import head_revision, schema_is_current, upgrade_to_head
 
 log = logging.getLogger(__name__)
+
+DIRECTORY_SYNC_INTERVAL = 24 * 3600
 
 
 def utc_now() -> datetime:
@@ -42,6 +47,23 @@ async def migrate(database_url: str) -> None:
         shown = make_url(database_url).render_as_string(hide_password=True)
         raise StartupError(f"cannot use the database {shown}: {reason}") from None
     log.info("database schema is at revision %s", head_revision())
+
+
+def org_policy(settings: Settings) -> OrgPolicy:
+    """The org-level rules handlers follow, from settings."""
+    day_start, day_end = parse_work_hours(settings.work_hours)
+    calendar = WorkCalendar(timezone=settings.timezone, day_start=day_start, day_end=day_end,
+                            extra_holidays=frozenset(settings.org_holidays),
+                            extra_workdays=frozenset(settings.org_workdays))
+    classification = ClassificationPolicy(
+        nudge_after=timedelta(hours=settings.classify_nudge_hours),
+        escalate_after=timedelta(hours=settings.classify_escalate_hours),
+        expire_after=timedelta(hours=settings.classify_expire_hours),
+        keywords=tuple(settings.classify_keywords),
+        drive_events=settings.classify_drive_events,
+    )
+    return OrgPolicy(admins=tuple(settings.bot_admins), calendar=calendar,
+                     card_template_id=settings.dingtalk_card_template_id or None, classification=classification)
 
 
 class StartupError(Exception):
@@ -80,13 +102,20 @@ class Bot:
         self._stack.push_async_callback(client.close)
 
         self.sender = sender = OutboxSender(sessions, client, self.clock, interval=settings.outbox_interval)
-        policy = OrgPolicy(admins=tuple(settings.bot_admins), timezone=settings.timezone)
+        policy = org_policy(settings)
         dispatcher = Dispatcher(sessions, policy, self.clock, on_committed=sender.kick)
         self.stream = StreamConnection(client, dispatcher.dispatch,
                                        StreamOptions(idle_timeout=settings.stream_idle_timeout))
 
         scheduler = JobScheduler(settings.bot_timezone)
         scheduler.every("prune-frames", 3600, frame_pruner(sessions, self.clock))
+        def sync_directory_now() -> Awaitable[SyncReport]:
+            return sync_directory(sessions, client, self.clock())
+
+        # Each sync costs about 3 calls per department and 1 per user of the org's monthly API quota.
+        scheduler.every("sync-directory", DIRECTORY_SYNC_INTERVAL, sync_directory_now)
+        scheduler.every("classification-followups", 60,
+                        lambda: run_followups(sessions, policy, self.clock(), on_committed=sender.kick))
         scheduler.start()
         self._stack.callback(scheduler.shutdown)
 
@@ -105,6 +134,7 @@ class Bot:
 
         self._spawn(sender.run(), "outbox")
         self._spawn(stream.run(), "stream")
+        self._spawn(run_job("sync-directory", sync_directory_now), "directory-sync")  # fill the cache at start
         log.info("HTTP server on http://%s:%d (healthz, readyz)", settings.http_host, self.http_port)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
@@ -128,6 +158,7 @@ class Bot:
         if self.stream is not None:
             self.stream.stop()
             await self._wait_for("stream", 15)
+        await self._wait_for("directory-sync", 10)
         if self.sender is not None:
             self.sender.stop()
             await self._wait_for("outbox", 15)

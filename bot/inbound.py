@@ -10,6 +10,7 @@ from dingtalk_stream.card_callback import CardCallbackMessage
 from dingtalk_stream.chatbot import ChatbotMessage
 
 from bot.frames import Frame, FrameError
+from cards.card import decode_action_id
 from handlers.inbound import CardAction, CardId, ChatMessage, ConversationId, SharedFile, StreamEvent, UserId
 
 
@@ -72,6 +73,8 @@ def chat_message(frame: Frame) -> ChatMessage:
         conversation_title=str(sdk.conversation_title or ""),
         file=_shared_file(content) if msgtype == "file" else None,
         quoted_file=_shared_file(replied.get("content")),
+        quotes_unreadable_file=bool(replied) and _shared_file(replied.get("content")) is None
+        and str(replied.get("msgType")) in ("file", "unknownMsgType"),
         content=content,
     )
 
@@ -102,6 +105,11 @@ def card_action(frame: Frame) -> CardAction:
     params = _dict(private.get("params"))
     action_ids = private.get("actionIds")
     action_ids = action_ids if isinstance(action_ids, list) else []
+    if not params and action_ids:
+        params = decode_action_id(str(action_ids[0]))  # the public template's buttons send only an id
+    form = params.pop("form", None)
+    if isinstance(form, dict):  # form components deliver their fields under `form`
+        params = {**{str(k): v for k, v in form.items()}, **params}
     if not sdk.user_id or not sdk.card_instance_id:
         raise FrameError("card callback has no userId or outTrackId", message_id=frame.message_id,
                          topic=frame.topic)

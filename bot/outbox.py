@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.dingtalk import DingTalkClient, DingTalkError
-from handlers.context import ROBOT_GROUP, ROBOT_OTO
-from storage import outbox
+from bot.dingtalk import CardDelivery, DingTalkClient, DingTalkError, RobotChat
+from handlers.context import CARD_CREATE, CARD_UPDATE, FILE_DIGEST, ROBOT_GROUP, ROBOT_OTO
+from storage import classifications, outbox
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +23,23 @@ BATCH = 50
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 12
 RETRY_CAP = timedelta(hours=1)
+MAX_FILE_BYTES = 200 * 1024 * 1024
+# An update can overtake its card's creation when the creation is waiting for a retry.
+RETRYABLE_CODES = frozenset({"param.cardNotExist"})
+
+Row = tuple[int, str, dict[str, Any], int]
 
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff with jitter: ~5 s, 10 s, 20 s ... capped at an hour."""
     base = min(5.0 * 2 ** max(attempts - 1, 0), RETRY_CAP.total_seconds())
     return timedelta(seconds=base / 2 + random.uniform(0, base / 2))
+
+
+def _order_key(kind: str, payload: dict[str, Any], row_id: int) -> str:
+    """Rows with the same key are sent one after the other, in the order they were queued."""
+    card = payload.get("outTrackId")
+    return f"card:{card}" if kind in (CARD_CREATE, CARD_UPDATE) and card else f"row:{row_id}"
 
 
 class OutboxSender:
@@ -46,6 +58,8 @@ class OutboxSender:
         self._interval = interval
         self._wake = asyncio.Event()
         self._stopping = False
+        self._sent_by_kind: dict[str, int] = defaultdict(int)
+        self._progress = asyncio.Condition()
 
     def kick(self) -> None:
         self._wake.set()
@@ -77,11 +91,23 @@ class OutboxSender:
         while True:
             async with self._sessions() as session, session.begin():
                 rows = await outbox.claim_due(session, now=self._clock(), limit=BATCH, lease=LEASE)
-                claimed = [(row.id, row.kind, dict(row.payload), row.attempts) for row in rows]
+                claimed: list[Row] = [(row.id, row.kind, dict(row.payload), row.attempts) for row in rows]
             if not claimed:
                 return sent
-            results = await asyncio.gather(*(self._send_one(*row) for row in claimed))
+            ordered: dict[str, list[Row]] = defaultdict(list)
+            for row in sorted(claimed):
+                ordered[_order_key(row[1], row[2], row[0])].append(row)
+            results = await asyncio.gather(*(self._send_in_order(group) for group in ordered.values()))
             sent += sum(results)
+
+    async def _send_in_order(self, rows: list[Row]) -> int:
+        for index, row in enumerate(rows):
+            if not await self._send_one(*row):
+                for later in rows[index + 1:]:  # keep the order: the rest waits for the one that failed
+                    await self._retry_later(later[0], "an earlier message to the same card is not sent yet",
+                                            later[3])
+                return index
+        return len(rows)
 
     async def _send_one(self, row_id: int, kind: str, payload: dict[str, Any], attempts: int) -> bool:
         try:
@@ -96,25 +122,51 @@ class OutboxSender:
             return False
         async with self._sessions() as session, session.begin():
             await outbox.mark_sent(session, row_id, result, at=self._clock())
+        async with self._progress:
+            self._sent_by_kind[kind] += 1
+            self._progress.notify_all()
         return True
 
+    async def wait_sent(self, kind: str, count: int) -> None:
+        """Wait until this sender has sent `count` rows of `kind` (for tests and operators' tooling)."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: self._sent_by_kind[kind] >= count)
+
     async def _deliver(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        client = self._client
         if kind == ROBOT_OTO:
-            chunks = await self._client.send_to_users(payload["userIds"], payload["msgKey"], payload["msgParam"])
+            chunks = await client.send_to_users(payload["userIds"], payload["msgKey"], payload["msgParam"])
             return {"processQueryKeys": [c.process_query_key for c in chunks],
                     "invalidUserIds": [u for c in chunks for u in c.invalid_user_ids]}
         if kind == ROBOT_GROUP:
-            key = await self._client.send_to_group(payload["openConversationId"], payload["msgKey"],
-                                                   payload["msgParam"])
+            key = await client.send_to_group(payload["openConversationId"], payload["msgKey"], payload["msgParam"])
             return {"processQueryKey": key}
+        if kind == CARD_CREATE:
+            delivery = CardDelivery(card_template_id=payload["templateId"], out_track_id=payload["outTrackId"],
+                                    space=RobotChat(payload["userId"]), card_param_map=payload["paramMap"])
+            delivered = await client.create_and_deliver_card(delivery)
+            return {"carrierIds": [d.carrier_id for d in delivered if d.success]}
+        if kind == CARD_UPDATE:
+            await client.update_card(payload["outTrackId"], payload["paramMap"])
+            return {}
+        if kind == FILE_DIGEST:
+            digest = await client.hash_file(payload["downloadCode"], max_bytes=MAX_FILE_BYTES)
+            async with self._sessions() as session, session.begin():
+                await classifications.set_file_digest(session, int(payload["fileId"]), digest.sha256, digest.size)
+            return {"sha256": digest.sha256, "size": digest.size}
         raise ValueError(f"unknown outbox kind {kind!r}")
 
     async def _failed(self, row_id: int, exc: DingTalkError, attempts: int) -> None:
+        retryable = exc.retryable or exc.code in RETRYABLE_CODES
+        if retryable and attempts < MAX_ATTEMPTS:
+            await self._retry_later(row_id, str(exc), attempts)
+            return
+        log.error("send %s failed for good: %s", row_id, exc)
         async with self._sessions() as session, session.begin():
-            if exc.retryable and attempts < MAX_ATTEMPTS:
-                delay = retry_delay(attempts)
-                log.warning("send %s failed (%s); retrying in %.0f s", row_id, exc, delay.total_seconds())
-                await outbox.mark_retry(session, row_id, str(exc), self._clock() + delay)
-            else:
-                log.error("send %s failed for good: %s", row_id, exc)
-                await outbox.mark_failed(session, row_id, str(exc))
+            await outbox.mark_failed(session, row_id, str(exc))
+
+    async def _retry_later(self, row_id: int, error: str, attempts: int) -> None:
+        delay = retry_delay(attempts)
+        log.warning("outbox row %s not sent (%s); retrying in %.0f s", row_id, error, delay.total_seconds())
+        async with self._sessions() as session, session.begin():
+            await outbox.mark_retry(session, row_id, error, self._clock() + delay)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,14 +41,29 @@ class Settings(BaseSettings):
     bot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "text"
+    dingtalk_card_template_id: str = ""
+    work_hours: str = "09:00-18:00"
+    org_holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
+    org_workdays: Annotated[list[date], NoDecode] = Field(default_factory=list)
+    classify_nudge_hours: float = Field(default=4, gt=0)
+    classify_escalate_hours: float = Field(default=8, gt=0)
+    classify_expire_hours: float = Field(default=40, gt=0)
+    classify_keywords: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    classify_drive_events: bool = False
     stream_idle_timeout: float = Field(default=120.0, gt=0)
     outbox_interval: float = Field(default=5.0, gt=0)
 
-    @field_validator("bot_admins", mode="before")
+    @field_validator("bot_admins", "classify_keywords", "org_holidays", "org_workdays", mode="before")
     @classmethod
-    def _split_admins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("work_hours")
+    @classmethod
+    def _work_hours(cls, value: str) -> str:
+        parse_work_hours(value)
         return value
 
     @field_validator("log_level", mode="before")
@@ -89,6 +105,8 @@ class Settings(BaseSettings):
         if not self.dingtalk_robot_code:
             self.dingtalk_robot_code = self.dingtalk_client_id
         has_id, has_secret = bool(self.dingtalk_client_id), bool(self.dingtalk_client_secret.get_secret_value())
+        if not self.classify_nudge_hours < self.classify_escalate_hours < self.classify_expire_hours:
+            raise ValueError("CLASSIFY_NUDGE_HOURS < CLASSIFY_ESCALATE_HOURS < CLASSIFY_EXPIRE_HOURS must hold")
         if has_id != has_secret:
             missing = "DINGTALK_CLIENT_SECRET" if has_id else "DINGTALK_CLIENT_ID"
             raise ValueError(f"{missing} must be set together with the other DingTalk credential")
@@ -107,6 +125,17 @@ class Settings(BaseSettings):
         """Values that must never reach a log line."""
         secret = self.dingtalk_client_secret.get_secret_value()
         return [secret] if secret else []
+
+
+def parse_work_hours(value: str) -> tuple[time, time]:
+    """`09:00-18:00` -> (09:00, 18:00); ValueError with a clear message otherwise."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a range like 09:00-18:00") from None
+    if start >= end:
+        raise ValueError(f"{value!r} ends before it starts")
+    return start, end
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -8,6 +8,8 @@ from typing import Any, Literal, get_args
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
+from cards.card import CardButton, CardContent
+
 Language = Literal["zh-Hant", "en", "pt"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 DEFAULT_LANGUAGE: Language = "zh-Hant"
@@ -61,6 +63,12 @@ def _environment() -> Environment:
     )
 
 
+class Trusted(str):
+    """Text of our own (enum values, the rules pack's advice) that is passed to templates unescaped."""
+
+    __slots__ = ()
+
+
 def escape_markdown(value: object) -> str:
     """Neutralise markdown control characters in user-supplied text."""
     text = str(value)
@@ -76,7 +84,18 @@ def render_message(name: str, language: Language, **context: Any) -> Markdown:
         template = env.get_template(f"{language}/{name}.md.j2")
     except TemplateNotFound:
         raise TemplateMissing(f"no template {name!r} in {language}") from None
-    safe = {key: escape_markdown(value) if isinstance(value, str) else value for key, value in context.items()}
+    safe = {
+        key: escape_markdown(value) if isinstance(value, str) and not isinstance(value, Trusted) else value
+        for key, value in context.items()
+    }
     module = template.make_module({"language_name": LANGUAGE_NAMES[language], **safe})
     title = getattr(module, "title", "")
     return Markdown(title=str(title), text=str(module).strip())
+
+
+def render_card(
+    name: str, language: Language, *, status: str = "", buttons: tuple[CardButton, ...] = (), **context: Any
+) -> CardContent:
+    """Render `templates/<language>/<name>.md.j2` as a card's title and markdown, with its buttons."""
+    message = render_message(name, language, status=Trusted(status), **context)
+    return CardContent(title=message.title, markdown=message.text, status=status, buttons=buttons)

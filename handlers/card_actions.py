@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from cards.render import render_message
+from handlers.classification.answer import on_classify
 from handlers.context import HandlerContext
 from handlers.inbound import CardAction, CardResponse
 
@@ -13,8 +14,8 @@ log = logging.getLogger(__name__)
 
 CardActionHandler = Callable[[HandlerContext, CardAction], Awaitable[CardResponse]]
 
-# Filled by the features that own cards (classification, reminders, sign-off).
-CARD_ACTIONS: dict[str, CardActionHandler] = {}
+# The `action` param of every card button the bot sends, and the use case that answers it.
+CARD_ACTIONS: dict[str, CardActionHandler] = {"classify": on_classify}
 
 
 async def on_card_action(ctx: HandlerContext, action: CardAction) -> CardResponse:

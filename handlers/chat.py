@@ -6,6 +6,9 @@ import re
 from collections.abc import Awaitable, Callable
 
 from cards.render import parse_language, render_message
+from handlers.classification.answer import on_reason_message
+from handlers.classification.register import show_my_files
+from handlers.classification.share import ask_to_classify, quoted_file_unreadable
 from handlers.context import HandlerContext
 from handlers.inbound import ChatMessage
 from storage import preferences
@@ -40,24 +43,42 @@ COMMANDS: dict[str, Command] = {
     "help": show_help, "幫助": show_help, "帮助": show_help, "ajuda": show_help, "?": show_help,
     "language": change_language, "lang": change_language, "語言": change_language, "语言": change_language,
     "idioma": change_language, "língua": change_language,
+    "my files": show_my_files, "myfiles": show_my_files, "我的檔案": show_my_files, "我的文件": show_my_files,
+    "meus ficheiros": show_my_files, "os meus ficheiros": show_my_files,
 }
 _SPLIT = re.compile(r"\s+")
 
 
 def parse_command(text: str) -> tuple[str, str]:
-    """`Language  EN` -> ("language", "EN"); a leading slash is allowed."""
-    head, _, rest = _SPLIT.sub(" ", text.strip()).partition(" ")
-    return head.lstrip("/").lower(), rest.strip()
+    """`Language  EN` -> ("language", "EN"); `my files` -> ("my files", ""); a leading slash is allowed."""
+    words = _SPLIT.sub(" ", text.strip()).lstrip("/")
+    lowered = words.lower()
+    for name in sorted((n for n in COMMANDS if " " in n), key=len, reverse=True):
+        if lowered == name or lowered.startswith(name + " "):
+            return name, words[len(name):].strip()
+    head, _, rest = words.partition(" ")
+    return head.lower(), rest.strip()
 
 
 async def on_chat_message(ctx: HandlerContext, msg: ChatMessage) -> None:
-    """Answer one chat message."""
+    """Answer one chat message: a shared file gets a question card, text is a command or a reason."""
+    if msg.msgtype == "file" and msg.file is not None and not msg.is_group:
+        await ask_to_classify(ctx, msg, msg.file, channel="direct")
+        return
     if msg.msgtype != "text":
         await _reply(ctx, msg, "unsupported_message", msgtype=msg.msgtype)
         return
+    if msg.is_group and msg.quoted_file is not None:
+        await ask_to_classify(ctx, msg, msg.quoted_file, channel="group_quote")
+        return
+    if msg.is_group and msg.quotes_unreadable_file:
+        await quoted_file_unreadable(ctx, msg)
+        return
     name, argument = parse_command(msg.text)
     command = COMMANDS.get(name)
-    if command is None:
-        await _reply(ctx, msg, "unknown_command", text=msg.text[:200])
+    if command is not None:
+        await command(ctx, msg, argument)
+    elif not msg.is_group and await on_reason_message(ctx, msg.sender, msg.text):
         return
-    await command(ctx, msg, argument)
+    else:
+        await _reply(ctx, msg, "unknown_command", text=msg.text[:200])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from handlers.classification.drive import on_drive_upload
 from handlers.context import HandlerContext
 from handlers.inbound import StreamEvent
 
@@ -12,8 +13,8 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[HandlerContext, StreamEvent], Awaitable[None]]
 
-# Filled by features that subscribe to events (e.g. DingTalk Drive uploads).
-EVENT_HANDLERS: dict[str, EventHandler] = {}
+# The event types the bot acts on (the developer console decides which arrive at all).
+EVENT_HANDLERS: dict[str, EventHandler] = {"storage_dentry_create": on_drive_upload}
 
 
 async def on_event(ctx: HandlerContext, event: StreamEvent) -> None:

@@ -37,6 +37,7 @@ class ChatMessage:
     conversation_title: str = ""
     file: SharedFile | None = None
     quoted_file: SharedFile | None = None
+    quotes_unreadable_file: bool = False  # a quoted file DingTalk gave no download code for
     content: dict[str, Any] = field(default_factory=dict)
 
 

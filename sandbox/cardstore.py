@@ -33,6 +33,21 @@ class Space:
         return f"dtv1.card//{self.type}.{self.id}"
 
 
+@dataclass(frozen=True)
+class Forward:
+    """A copy of a card that ``from_user`` forwarded to ``to_user``."""
+
+    from_user: str
+    to_user: str
+    space: Space  # the chat the copy sits in (README: "Where the sandbox guesses")
+    origin: Space  # the delivered space the forwarded card came from
+    at: int
+
+    def public(self) -> dict[str, Any]:
+        return {"fromUserId": self.from_user, "toUserId": self.to_user, "spaceType": self.space.type,
+                "spaceId": self.space.id, "at": self.at}
+
+
 @dataclass
 class Card:
     out_track_id: str
@@ -47,6 +62,7 @@ class Card:
     spaces: list[Space] = field(default_factory=list)
     recipients: dict[str, list[str]] = field(default_factory=dict)  # group cid -> who may see it
     overlays: dict[str, tuple[bool, dict[str, str]]] = field(default_factory=dict)  # clicker -> (replace, data)
+    forwards: list[Forward] = field(default_factory=list)
     version: int = 1
 
 
@@ -216,7 +232,33 @@ class CardStore:
         card.updated_at = self._clock.now_ms()
 
     def space_for(self, card: Card, user_id: str) -> Space | None:
-        """Where ``user_id`` sees the card: their bot chat first, else a group they belong to."""
+        """Where ``user_id`` sees the card: their bot chat, a group they belong to, else a forwarded copy."""
+        seen = self.seen_through(card, user_id)
+        return seen[0] if seen else None
+
+    def seen_through(self, card: Card, user_id: str) -> tuple[Space, Space] | None:
+        """(where ``user_id`` sees the card, the delivered space behind it: for a forwarded copy, its origin)."""
+        delivered = self._delivered_space(card, user_id)
+        if delivered is not None:
+            return delivered, delivered
+        # A click on a forwarded copy comes from the chat of the first copy that reached the user.
+        forward = next((f for f in card.forwards if f.to_user == user_id), None)
+        return (forward.space, forward.origin) if forward else None
+
+    def forwardable(self, card: Card, origin: Space) -> bool:
+        """Whether the space model of the space the card was delivered to allowed forwarding."""
+        model = card.space_models.get(SPACE_MODEL[origin.type])
+        return isinstance(model, dict) and model.get("supportForward") is True
+
+    def forward(self, card: Card, from_user: str, to_user: str, origin: Space) -> Forward:
+        """Record a forwarded copy; the caller has checked that ``from_user`` may forward it."""
+        pair = "|".join(sorted((from_user, to_user)))
+        forward = Forward(from_user, to_user, Space("IM_SINGLE", ids.stable_cid("im-single:" + pair)), origin,
+                          self._clock.now_ms())
+        card.forwards.append(forward)
+        return forward
+
+    def _delivered_space(self, card: Card, user_id: str) -> Space | None:
         for space in card.spaces:
             if space.type == "IM_ROBOT" and space.id == user_id:
                 return space
@@ -243,7 +285,16 @@ class CardStore:
             "public": card.public,
             "private": card.private.get(user_id, {}) if user_id else {},
             "spaces": [s.open_space_id for s in card.spaces],
+            "forwards": [f.public() for f in card.forwards],
+            "forwardable": self._forwardable_by(card, user_id),
             "version": card.version,
             "createdAt": card.created_at,
             "updatedAt": card.updated_at,
         }
+
+    def _forwardable_by(self, card: Card, user_id: str | None) -> bool:
+        """Whether ``user_id`` (anyone, without one) sees the card through a space that allows forwarding."""
+        if user_id is None:
+            return any(self.forwardable(card, space) for space in card.spaces)
+        seen = self.seen_through(card, user_id)
+        return seen is not None and self.forwardable(card, seen[1])

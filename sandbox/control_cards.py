@@ -1,4 +1,4 @@
-"""Control API, part 4: looking at cards and clicking their buttons (wire reference 4.5)."""
+"""Control API, part 4: looking at cards, clicking their buttons (wire reference 4.5) and forwarding them."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from aiohttp import web
 
 from sandbox import frames
 from sandbox.bodies import control_body, fail, reply
-from sandbox.cardstore import Card, Space
+from sandbox.cardstore import SPACE_MODEL, Card, Space
 from sandbox.control import PREFIX
 from sandbox.errors import ApiError
 from sandbox.state import STATE, SandboxState
+from sandbox.timeline import user_key
 
 
 def _card(state: SandboxState, out_track_id: str) -> Card:
@@ -73,6 +74,30 @@ async def click(request: web.Request) -> web.Response:
     return reply({**result, "card": state.cards.view(card, user_id)})
 
 
+async def forward(request: web.Request) -> web.Response:
+    """A recipient forwards the card to a colleague, who then sees it in their chat and can click it."""
+    state = request.app[STATE]
+    card = _card(state, request.match_info["outTrackId"])
+    body = await control_body(request)
+    from_user, to_user = str(body.get("fromUserId")), str(body.get("toUserId"))
+    for user_id in (from_user, to_user):
+        if user_id not in state.org.users:
+            fail(404, f"unknown user {user_id!r}")
+    if from_user == to_user:
+        fail(400, "fromUserId and toUserId are the same person")
+    seen = state.cards.seen_through(card, from_user)
+    if seen is None:
+        fail(403, f"{from_user} cannot see card {card.out_track_id}")
+    if not state.cards.forwardable(card, seen[1]):
+        model = SPACE_MODEL[seen[1].type]
+        fail(409, f"the card was delivered with {model}.supportForward not true, so it cannot be forwarded")
+    copy = state.cards.forward(card, from_user, to_user, seen[1])
+    state.timeline.add(user_key(to_user), {"kind": "card", "outTrackId": card.out_track_id,
+                                          "forwardedBy": from_user})
+    state.feed.publish({"type": "card", "outTrackId": card.out_track_id, "version": card.version})
+    return reply({**copy.public(), "outTrackId": card.out_track_id, "card": state.cards.view(card, to_user)})
+
+
 def _apply(state: SandboxState, card: Card, user_id: str, ack: dict[str, Any] | None) -> dict[str, Any]:
     """Apply the ack's ``response`` for the clicker; report what was ignored or refused."""
     if ack is None or ack["code"] != 200:
@@ -95,4 +120,5 @@ def routes() -> list[web.RouteDef]:
     return [
         web.get(PREFIX + "cards/{outTrackId}", card_view),
         web.post(PREFIX + "cards/{outTrackId}/click", click),
+        web.post(PREFIX + "cards/{outTrackId}/forward", forward),
     ]

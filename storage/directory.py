@@ -150,3 +150,9 @@ async def _upsert(session: AsyncSession, model: type[_Model], key: str, values: 
     ).returning(model)
     result = await session.scalars(upsert, execution_options={"populate_existing": True})
     return result.one()
+
+
+async def user_by_union_id(session: AsyncSession, union_id: str) -> DirectoryUser | None:
+    """The cached user with this unionId (events and storage APIs name people by unionId)."""
+    stmt = select(DirectoryUser).where(DirectoryUser.union_id == union_id).limit(1)
+    return await session.scalar(stmt)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime, exact_json, portable_json
@@ -136,3 +136,92 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(exact_json())
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+PROMPT_STATUSES: Final = ("open", "answered", "expired")
+SHARE_CHANNELS: Final = ("direct", "group_quote", "drive")
+PromptStatus = Literal["open", "answered", "expired"]
+
+
+class SharedFile(Base):
+    """A file someone shared where the bot could see it: DingTalk's ids, name, size and hash, never content."""
+
+    __tablename__ = "shared_files"
+    __table_args__ = (CheckConstraint(_one_of("channel", SHARE_CHANNELS), name="channel"),)
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    dingtalk_file_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    space_id: Mapped[str | None] = mapped_column(String(128))
+    # Needed to hash the file after the message was handled; DingTalk lets it expire.
+    download_code: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    shared_by: Mapped[str] = mapped_column(String(64), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(128))
+    conversation_title: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    shared_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ClassificationPrompt(Base):
+    """The question card about one shared file, and the dialog state behind it."""
+
+    __tablename__ = "classification_prompts"
+    __table_args__ = (CheckConstraint(_one_of("status", PROMPT_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    card_id: Mapped[str] = mapped_column(String(64), unique=True)
+    file_id: Mapped[int] = mapped_column(BIG_ID, ForeignKey("shared_files.id"), index=True)
+    asked_user: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[PromptStatus] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str | None] = mapped_column(String(32))
+    personal_data: Mapped[str | None] = mapped_column(String(32))
+    destination: Mapped[str | None] = mapped_column(String(32))
+    suggested_level: Mapped[str | None] = mapped_column(String(32))
+    previous_level: Mapped[str | None] = mapped_column(String(32))
+    awaiting_reason: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_to: Mapped[list[str]] = mapped_column(portable_json())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Classification(Base):
+    """The answer: the register's evidence of who classified which file how, and when."""
+
+    __tablename__ = "classifications"
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    prompt_id: Mapped[int] = mapped_column(BIG_ID, ForeignKey("classification_prompts.id"), unique=True)
+    file_id: Mapped[int] = mapped_column(BIG_ID, ForeignKey("shared_files.id"), index=True)
+    level: Mapped[str] = mapped_column(String(32), index=True)
+    personal_data: Mapped[str] = mapped_column(String(32))
+    destination: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    classified_by: Mapped[str] = mapped_column(String(64), index=True)
+    classified_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    rules_version: Mapped[str] = mapped_column(String(32))
+    obligation_ids: Mapped[list[str]] = mapped_column(portable_json())
+
+
+class PendingObligation(Base):
+    """An obligation a classification triggered, waiting for the assessments feature to take it up."""
+
+    __tablename__ = "pending_obligations"
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    obligation_id: Mapped[str] = mapped_column(String(64), index=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    classification_id: Mapped[int | None] = mapped_column(BIG_ID, ForeignKey("classifications.id"), index=True)
+    # Org-wide obligations are recorded once; flow obligations once per classification.
+    dedup_key: Mapped[str] = mapped_column(String(160), unique=True)
+    suggested_owner: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(portable_json())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

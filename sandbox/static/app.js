@@ -75,6 +75,13 @@
     refresh();
   }
 
+  function openChat(userId) {
+    if (view.mode === "chat") return selectUser(userId);
+    view.userId = userId;
+    localStorage.setItem("sandbox.user", userId);
+    setMode("chat");
+  }
+
   function selectGroup(groupId) {
     view.groupId = groupId;
     localStorage.setItem("sandbox.group", groupId);
@@ -160,7 +167,7 @@
       const note = view.mode === "group" && !entry.atBot ? "not sent to the bot (no @)" : null;
       return bubble(mine ? "out" : "in", mine ? null : sender.name, body, entry.at, note);
     }
-    if (entry.kind === "card") return window.SandboxCards.render(entry.card, viewer, entry.at, refresh);
+    if (entry.kind === "card") return window.SandboxCards.render(entry, viewer, refresh);
     const label = { batchSend: "robot API", groupSend: "robot API", sessionWebhook: "reply",
       workNotice: "work notice · 工作通知", todo: "to-do · 待辦" }[entry.source] || entry.source;
     return bubble("in bot", "Bot 機械人", renderDisplay(entry.display), entry.at, label);
@@ -238,6 +245,7 @@
   async function start() {
     view.org = await api("GET", "org");
     for (const d of view.org.departments) view.depts[d.deptId] = d;
+    window.SandboxCards.configure({ org: view.org, openChat: openChat });
     const query = new URLSearchParams(location.search);
     const savedUser = query.get("user") || localStorage.getItem("sandbox.user");
     const savedGroup = query.get("group") || localStorage.getItem("sandbox.group");

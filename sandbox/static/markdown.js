@@ -1,5 +1,6 @@
-// A small, safe markdown subset: headings, bold, italic, inline code, lists, links, line breaks.
-// Everything is HTML-escaped first, so the only markup is what this file adds.
+// A small, safe markdown subset: headings, bold, italic, inline code, lists, links, line breaks, and
+// backslash escapes (the bot escapes `*_[]#` in file names). Everything is HTML-escaped first, so the only
+// markup is what this file adds.
 "use strict";
 
 (function () {
@@ -33,8 +34,19 @@
       });
   }
 
+  // An escaped character hides as a private-use code point until the markup is done.
+  const HIDDEN = 0xe000;
+
+  function hideEscapes(text) {
+    return text.replace(/\\([!-\/:-@\[-`{-~])/g, (m, c) => String.fromCharCode(HIDDEN + c.charCodeAt(0)));
+  }
+
+  function showEscapes(html) {
+    return html.replace(/[\ue000-\ue07f]/g, (c) => escapeHtml(String.fromCharCode(c.charCodeAt(0) - HIDDEN)));
+  }
+
   function render(source) {
-    const lines = String(source || "").replace(/\r\n?/g, "\n").split("\n");
+    const lines = hideEscapes(String(source || "").replace(/\r\n?/g, "\n")).split("\n");
     const out = [];
     let list = null; // "ul" or "ol" while inside a list
     let paragraph = [];
@@ -73,7 +85,7 @@
       }
     }
     flushParagraph(); closeList();
-    return out.join("");
+    return showEscapes(out.join(""));
   }
 
   window.SandboxMarkdown = { render: render, escapeHtml: escapeHtml };

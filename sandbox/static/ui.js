@@ -36,13 +36,17 @@
   }
 
   let toastTimer = null;
-  function toast(text, kind) {
+  function toast(text, kind, action) {
     const box = $("toast");
-    box.textContent = text;
+    box.replaceChildren(text);
+    if (action) {
+      box.append(el("button", { class: "toast-action", type: "button",
+        onclick: () => { box.hidden = true; action.run(); } }, action.label));
+    }
     box.className = "toast " + (kind || "");
     box.hidden = false;
     clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
+    toastTimer = setTimeout(() => { box.hidden = true; }, action ? 7000 : 4000);
   }
 
   function time(ms) {

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from cards.render import LANGUAGES, Language, TemplateMissing, escape_markdown, parse_language, render_message
+from cards.card import CardButton, decode_action_id, param_map
+from cards.render import (
+    LANGUAGES,
+    Language,
+    TemplateMissing,
+    escape_markdown,
+    parse_language,
+    render_card,
+    render_message,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 TEMPLATES = Path(__file__).parents[2] / "cards" / "templates"
@@ -20,7 +29,37 @@ CASES: dict[str, dict[str, object]] = {
     "unknown_command": {"text": "hello *there*"},
     "unsupported_message": {"msgtype": "picture"},
     "unknown_card_action": {},
+    "classify_refused": {"file_name": "客戶名單.xlsx", "owner": "梁志輝"},
+    "classify_closed": {"file_name": "notes.docx", "closed": "expired"},
+    "classify_stale": {"file_name": "notes.docx"},
+    "classify_need_reason": {"file_name": "payroll.xlsx", "level": "Public", "previous_level": "Confidential"},
+    "classify_done": {"file_name": "payroll.xlsx", "level": "Confidential", "personal_data": "Staff",
+                      "destination": "Mainland China", "advice": "A transfer needs a route under Arts. 19-20."},
+    "classify_nudge": {"file_name": "payroll.xlsx", "shared_at": "2027-09-30 16:00"},
+    "classify_escalation": {"sharer": "鄭家慧", "file_name": "payroll.xlsx", "shared_where": "with the bot",
+                            "shared_at": "2027-09-30 16:00"},
+    "classify_group_note": {"sharer": "鄭家慧", "file_name": "HR policy.pdf"},
+    "quoted_file_unreadable": {},
+    "invalid_answer": {"value": "secret-ish"},
+    "my_files": {"pending": 1, "items": [
+        {"mark": "⏳", "file_name": "payroll.xlsx", "when": "2027-09-30 16:00", "summary": "waiting"},
+        {"mark": "✅", "file_name": "brochure.pdf", "when": "2027-09-29 10:00", "summary": "Public · None · Macau"}]},
 }
+CARD_CASES: dict[str, dict[str, object]] = {
+    "open": {"status": "open", "level": None, "personal_data": None, "destination": None,
+             "suggested_level": "Confidential", "awaiting_reason": False, "next_question": "level"},
+    "reason": {"status": "open", "level": "Public", "personal_data": "Staff", "destination": "Macau",
+               "suggested_level": None, "awaiting_reason": True, "next_question": None},
+    "answered": {"status": "answered", "level": "Confidential", "personal_data": "Customer",
+                 "destination": "Mainland China", "suggested_level": None, "awaiting_reason": False,
+                 "next_question": None},
+}
+CARD_COMMON: dict[str, object] = {
+    "file_name": "員工身份證副本.pdf", "shared_where": "with the bot", "shared_at": "2027-09-30 16:00",
+    "previous_level": "Confidential", "reason": None, "answered_by": "鄭家慧", "answered_at": "2027-09-30 16:05",
+}
+BUTTONS = (CardButton("Public", {"action": "classify", "level": "public", "version": "1"}),
+           CardButton("Confidential", {"action": "classify", "level": "confidential", "version": "1"}, "primary"))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -41,7 +80,31 @@ def test_every_template_exists_in_every_language() -> None:
     names = {path.name for language in LANGUAGES for path in (TEMPLATES / language).glob("*.j2")}
     for language in LANGUAGES:
         assert {p.name for p in (TEMPLATES / language).glob("*.j2")} == names, language
-    assert {name.removesuffix(".md.j2") for name in names} == set(CASES)
+    assert {name.removesuffix(".md.j2") for name in names} == set(CASES) | {"classify_card"}
+
+
+@pytest.mark.parametrize("template_id", [None, "our-template.schema"], ids=["public", "ours"])
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case", sorted(CARD_CASES))
+def test_classification_card_matches_golden(case: str, language: Language, template_id: str | None) -> None:
+    values = {**CARD_COMMON, **CARD_CASES[case]}
+    content = render_card("classify_card", language, buttons=BUTTONS if case == "open" else (), **values)
+    template, params = param_map(content, template_id)
+    assert all(isinstance(value, str) for value in params.values())
+    text = json.dumps({"cardTemplateId": template, "cardParamMap": params}, ensure_ascii=False, indent=2) + "\n"
+    golden = GOLDEN / f"classify_card.{case}.{'public' if template_id is None else 'ours'}.{language}.json"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_text(text, encoding="utf-8")
+    assert golden.exists(), f"no golden file {golden.name}; run with UPDATE_GOLDEN=1 and review it"
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_public_template_buttons_carry_their_params_in_the_id() -> None:
+    _, params = param_map(render_card("classify_card", "en", buttons=BUTTONS, **CARD_COMMON, **CARD_CASES["open"]),
+                          None)
+    [public, confidential] = json.loads(params["sys_full_json_obj"])["msgButtons"]
+    assert decode_action_id(confidential["id"]) == {"action": "classify", "level": "confidential", "version": "1"}
+    assert confidential["request"] is True and confidential["color"] == "blue"
 
 
 def test_missing_template_is_a_clear_error() -> None:

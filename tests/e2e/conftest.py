@@ -66,6 +66,11 @@ class SandboxControl:
             calls: list[dict[str, Any]] = result["calls"]
             return calls
 
+    async def next_call_index(self) -> int:
+        """The index the next recorded call will get, to wait for calls made after this point."""
+        result = await self.call("GET", "calls")
+        return int(result["next"])
+
     async def bot_messages(self, user: str) -> list[dict[str, Any]]:
         """What the bot said to `user`, oldest first."""
         chat = await self.call("GET", f"chats/{user}")
