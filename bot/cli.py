@@ -9,15 +9,18 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from bot.app import Bot, StartupError, migrate
+from bot.app import Bot, StartupError, migrate, org_policy
 from bot.dingtalk import DingTalkClient, DingTalkError
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.stream import SUBSCRIPTIONS, USER_AGENT
+from handlers.classification.followup import run_followups
+from storage.db import create_engine, make_session_factory
 from storage.migrate import head_revision
 
 if TYPE_CHECKING:
@@ -37,7 +40,18 @@ def _parser() -> argparse.ArgumentParser:
     db.add_subparsers(dest="db_command", required=True, metavar="ACTION").add_parser(
         "upgrade", help="apply migrations up to the newest schema")
     commands.add_parser("check", help="validate settings, fetch a token and open a stream ticket")
+    followups = commands.add_parser(
+        "followups", help="nudge, escalate or expire unanswered classification questions now (or as of --at)")
+    followups.add_argument("--at", type=_instant, help="act as if it were this time (ISO 8601, e.g. 2027-01-04T09:00)")
     return parser
+
+
+def _instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time such as 2027-01-04T09:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=load_settings().timezone)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format, settings.secrets())
     commands: dict[str, Callable[[Settings], Coroutine[Any, Any, int]]] = {
         "run": run_bot, "sandbox": run_sandbox, "db": upgrade_database, "check": check_setup,
+        "followups": lambda s: run_classification_followups(s, args.at),
     }
     try:
         return asyncio.run(commands[args.command](settings))
@@ -72,6 +87,18 @@ async def _until_signalled() -> None:
 async def upgrade_database(settings: Settings) -> int:
     await migrate(settings.database_url)
     print(f"database is at revision {head_revision()}")
+    return EXIT_OK
+
+
+async def run_classification_followups(settings: Settings, at: datetime | None) -> int:
+    """Take the due follow-up steps; the running bot sends what they queue."""
+    await migrate(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        report = await run_followups(make_session_factory(engine), org_policy(settings), at or datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    print(f"nudged {report.nudged}, escalated {report.escalated}, expired {report.expired}")
     return EXIT_OK
 
 

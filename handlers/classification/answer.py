@@ -43,9 +43,7 @@ async def on_reason_message(ctx: HandlerContext, user: UserId, text: str) -> boo
     if prompt is None:
         return False
     shared = await classifications.shared_file(ctx.session, prompt.file_id)
-    response = await _apply(ctx, prompt, shared, ReasonGiven(text))
-    if response.card_data is not None:
-        await ctx.update_card(prompt.card_id, await card_for(ctx, prompt, shared))
+    await _apply(ctx, prompt, shared, ReasonGiven(text))  # queues the card update for everyone
     return True
 
 
