@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
@@ -129,7 +130,9 @@ class Bot:
         try:
             await site.start()
         except OSError as exc:
-            raise StartupError(f"cannot listen on {settings.http_host}:{settings.http_port}: {exc.strerror}") from None
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            where = f"{settings.http_host}:{settings.http_port}"
+            raise StartupError(f"cannot listen on {where} (HTTP_PORT): {reason}") from None
         self.http_port = int(runner.addresses[0][1])
 
         self._spawn(sender.run(), "outbox")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
@@ -75,11 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-async def _until_signalled() -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT; installed first, so a signal during start-up stops cleanly too."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _until(stop: asyncio.Event) -> None:
     await stop.wait()
     log.info("stopping: finishing in-flight work")
 
@@ -104,34 +110,42 @@ async def run_classification_followups(settings: Settings, at: datetime | None) 
 
 async def run_bot(settings: Settings) -> int:
     """Run everything in one process; in sandbox mode the sandbox runs in it too."""
-    async with _maybe_sandbox(settings) as effective:
+    stop = _stop_on_signals()
+    async with _maybe_sandbox(settings) as (effective, sandbox_url):
         bot = Bot(effective)
         try:
             await bot.start()
-            await _report_connected(bot)
-            await _until_signalled()
+            if sandbox_url:
+                print(f"\n  No DingTalk credentials set: running against the local sandbox.\n"
+                      f"  Open {sandbox_url}/ to chat with the bot as any of the demo staff.\n", flush=True)
+            await _report_connected(bot, stop)
+            await _until(stop)
         finally:
             await bot.stop()
     return EXIT_OK
 
 
-async def _report_connected(bot: Bot) -> None:
-    try:
-        seconds = await bot.wait_connected(within=30)
-        log.info("stream connected %.2f s after start-up began", seconds)
-    except TimeoutError:
+async def _report_connected(bot: Bot, stop: asyncio.Event) -> None:
+    connected = asyncio.ensure_future(bot.wait_connected(within=30))
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({connected, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not connected.done():
+        connected.cancel()
+        return
+    if connected.exception() is not None:
         log.warning("not connected after 30 s; still trying (see the warnings above)")
+        return
+    log.info("stream connected %.2f s after start-up began", connected.result())
 
 
 @asynccontextmanager
-async def _maybe_sandbox(settings: Settings) -> AsyncIterator[Settings]:
+async def _maybe_sandbox(settings: Settings) -> AsyncIterator[tuple[Settings, str]]:
     """In sandbox mode, start the sandbox and point the settings at it; otherwise pass them through."""
     if not settings.sandbox_mode:
-        yield settings
+        yield settings, ""
         return
     sandbox = await _start_sandbox(settings)
-    print(f"\n  No DingTalk credentials set: running against the local sandbox.\n"
-          f"  Open {sandbox.url}/ to chat with the bot as any of the demo staff.\n", flush=True)
     config = sandbox.config
     try:
         yield settings.model_copy(update={
@@ -141,7 +155,7 @@ async def _maybe_sandbox(settings: Settings) -> AsyncIterator[Settings]:
             "dingtalk_corp_id": config.corp_id,
             "dingtalk_openapi_endpoint": sandbox.url,
             "dingtalk_oapi_endpoint": sandbox.url,
-        })
+        }), sandbox.url
     finally:
         await sandbox.stop()
 
@@ -154,11 +168,14 @@ async def _start_sandbox(settings: Settings) -> Sandbox:
     try:
         await sandbox.start(settings.sandbox_host, settings.sandbox_port)
     except OSError as exc:
-        raise StartupError(f"cannot start the sandbox on port {settings.sandbox_port}: {exc}") from None
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise StartupError(f"cannot start the sandbox on {settings.sandbox_host}:{settings.sandbox_port} "
+                           f"(SANDBOX_PORT): {reason}") from None
     return sandbox
 
 
 async def run_sandbox(settings: Settings) -> int:
+    stop = _stop_on_signals()
     sandbox = await _start_sandbox(settings)
     config = sandbox.config
     print(f"Sandbox at {sandbox.url}/\n"
@@ -167,7 +184,7 @@ async def run_sandbox(settings: Settings) -> int:
           f"  DINGTALK_OPENAPI_ENDPOINT={sandbox.url} DINGTALK_OAPI_ENDPOINT={sandbox.url} compliance-bot run",
           flush=True)
     try:
-        await _until_signalled()
+        await _until(stop)
     finally:
         await sandbox.stop()
     return EXIT_OK
