@@ -40,13 +40,23 @@ async def run_followups(
             if not due:
                 break
             prompt = due[0]
-            step = "nudged" if prompt.nudged_at is None else "escalated" if prompt.escalated_at is None else "expired"
+            step = _latest_due_step(prompt, policy, now)
             ctx = HandlerContext(session=session, now=now, origin=f"followup:{prompt.id}:{step}", policy=policy)
             shared = await classifications.shared_file(session, prompt.file_id)
             await STEPS[step](ctx, prompt, shared)
         counts[step] += 1
         on_committed()
     return FollowupReport(**counts)
+
+
+def _latest_due_step(prompt: ClassificationPrompt, policy: OrgPolicy, now: datetime) -> str:
+    """Only the latest step that is due: after an outage nobody gets a stale nudge and an escalation at once."""
+    calendar, timing = policy.calendar, policy.classification
+    if now >= calendar.add_working_time(prompt.asked_at, timing.expire_after):
+        return "expired"
+    if prompt.escalated_at is None and now >= calendar.add_working_time(prompt.asked_at, timing.escalate_after):
+        return "escalated"
+    return "nudged" if prompt.nudged_at is None else "escalated"
 
 
 async def _nudge(ctx: HandlerContext, prompt: ClassificationPrompt, shared: SharedFile) -> None:

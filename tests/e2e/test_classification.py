@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.app import Bot
+from bot.app import Bot, org_policy
+from handlers.classification.followup import run_followups
 from storage.db import create_engine, make_session_factory
 from storage.models import Classification, ClassificationPrompt, PendingObligation
 from tests.e2e.conftest import BATCH_SEND, SandboxControl
@@ -154,3 +156,24 @@ async def test_my_files_lists_pending_and_answered(bot: Bot, control: SandboxCon
     await control.say("wong.kachun", "my files")
     reply = (await control.wait_calls(BATCH_SEND))[-1]
     assert "Q3 salary.xlsx" in json.loads(reply["body"]["msgParam"])["text"]
+
+
+async def test_an_answer_on_an_expired_card_is_refused(bot: Bot, control: SandboxControl) -> None:
+    await share_file(control, "ieong.weng", "visitor log.xlsx")
+    card_id = (await card_sent(control))["outTrackId"]
+    engine = create_engine(bot.settings.database_url)
+    try:
+        sessions = make_session_factory(engine)
+        policy = org_policy(bot.settings)
+        later = datetime.now(UTC) + timedelta(days=60)  # far past the nudge, the escalation and the expiry
+        steps = [await run_followups(sessions, policy, later) for _ in range(2)]
+    finally:
+        await engine.dispose()
+    # After a long gap only the latest due step is taken: no stale nudge or escalation on the way.
+    assert [(s.nudged, s.escalated, s.expired) for s in steps] == [(0, 0, 1), (0, 0, 0)]
+    since = await control.next_call_index()
+    await click(control, card_id, "ieong.weng", level="internal", personal_data="none", destination="macau")
+    [refusal] = await control.wait_calls(BATCH_SEND, since=since)
+    assert refusal["body"]["userIds"] == ["ieong.weng"]
+    assert "逾期" in json.loads(refusal["body"]["msgParam"])["text"]
+    assert await rows(bot, Classification) == 0

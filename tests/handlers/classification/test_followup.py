@@ -98,3 +98,13 @@ async def test_without_a_manager_the_admins_hear_of_it(session_factory: async_se
     await at(session_factory, 2027, 10, 4, 11, 0)
     assert await at(session_factory, 2027, 10, 4, 15, 0) == FollowupReport(escalated=1)
     assert (await sent_to(session_factory))[-1] == ("robot.oto", ["admin.wong"])
+
+
+async def test_after_an_outage_only_the_latest_due_step_is_taken(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await seed_directory(session_factory)
+    await share(session_factory)
+    # The bot was down from before the nudge until after the escalation point: it escalates, once.
+    assert await at(session_factory, 2027, 10, 5, 10, 0) == FollowupReport(escalated=1)
+    assert await sent_to(session_factory) == [("robot.oto", ["lei.mei"])]
