@@ -225,3 +225,93 @@ class PendingObligation(Base):
     status: Mapped[str] = mapped_column(String(16))
     details: Mapped[dict[str, Any]] = mapped_column(portable_json())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+ASSESSMENT_TYPES: Final = (
+    "transfer_route",
+    "notification",
+    "prior_authorisation",
+    "processor_contract",
+    "impact_assessment",
+    "simplified_notification_renewal",
+    "self_assessment",
+)
+ASSESSMENT_STATUSES: Final = ("open", "in_progress", "done", "waived")
+ASSESSMENT_SOURCES: Final = ("admin", "rules_pack", "recurring", "programme")
+REMINDER_STATUSES: Final = ("planned", "sending", "sent", "skipped", "failed")
+AssessmentStatus = Literal["open", "in_progress", "done", "waived"]
+ReminderStatus = Literal["planned", "sending", "sent", "skipped", "failed"]
+
+
+class Assessment(Base):
+    """Compliance work a manager owns, due at an instant; overdue is computed from due_at, never stored."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        CheckConstraint(_one_of("type", ASSESSMENT_TYPES), name="type"),
+        CheckConstraint(_one_of("status", ASSESSMENT_STATUSES), name="status"),
+        CheckConstraint(_one_of("source", ASSESSMENT_SOURCES), name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(48))
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[AssessmentStatus] = mapped_column(String(16), index=True)
+    data_flow: Mapped[dict[str, Any]] = mapped_column(portable_json())
+    evidence: Mapped[str | None] = mapped_column(Text)
+    waived_reason: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    obligation_id: Mapped[str | None] = mapped_column(String(64))
+    # Unique: an obligation the rules pack raised becomes at most one assessment.
+    pending_obligation_id: Mapped[int | None] = mapped_column(
+        BIG_ID, ForeignKey("pending_obligations.id"), unique=True
+    )
+    programme_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    step: Mapped[int | None] = mapped_column(Integer)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class ReminderRuleRow(Base):
+    """The reminder rule admins saved for one assessment type, kept as its validated JSON."""
+
+    __tablename__ = "reminder_rules"
+
+    assessment_type: Mapped[str] = mapped_column(String(48), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(portable_json())
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Reminder(Base):
+    """One reminder to one person, planned under an idempotency key and leased by the dispatcher to send."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", REMINDER_STATUSES), name="status"),
+        Index("ix_reminders_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    assessment_id: Mapped[int] = mapped_column(BIG_ID, ForeignKey("assessments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(64), index=True)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[ReminderStatus] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the row becomes claimable: send_at at first, a retry time after a failed attempt.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivery: Mapped[dict[str, Any] | None] = mapped_column(portable_json(nullable=True), nullable=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)

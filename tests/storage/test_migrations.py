@@ -30,6 +30,9 @@ APP_TABLES = {
     "classification_prompts",
     "classifications",
     "pending_obligations",
+    "assessments",
+    "reminder_rules",
+    "reminders",
 }
 
 
