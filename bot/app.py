@@ -19,12 +19,15 @@ from bot.dingtalk import DingTalkClient
 from bot.dispatcher import Dispatcher
 from bot.http import Readiness, create_http_app
 from bot.outbox import OutboxSender
+from bot.reminders import ReminderDispatcher
 from bot.scheduler import JobScheduler, frame_pruner, run_job
 from bot.settings import Settings, parse_work_hours
 from bot.stream import StreamConnection, StreamOptions
 from handlers.classification.followup import run_followups
 from handlers.context import ClassificationPolicy, OrgPolicy
 from handlers.directory import SyncReport, sync_directory
+from handlers.reminders.intake import take_up_obligations
+from handlers.reminders.schedule import replan_all
 from handlers.worktime import WorkCalendar
 from storage.db import create_engine, ensure_sqlite_directory, make_session_factory
 from storage.migrate import head_revision, schema_is_current, upgrade_to_head
@@ -83,6 +86,7 @@ class Bot:
         self.http_port = 0
         self.stream: StreamConnection | None = None
         self.sender: OutboxSender | None = None
+        self.reminders: ReminderDispatcher | None = None
 
     async def start(self) -> None:
         """Migrate the database, then start every part; returns once all are running."""
@@ -115,6 +119,11 @@ class Bot:
 
         # Each sync costs about 3 calls per department and 1 per user of the org's monthly API quota.
         scheduler.every("sync-directory", DIRECTORY_SYNC_INTERVAL, sync_directory_now)
+        reminder_sender = ReminderDispatcher(sessions, client, policy, self.clock)
+        self.reminders = reminder_sender
+        scheduler.every("assessments-intake", 300, lambda: take_up_obligations(sessions, policy, self.clock()))
+        scheduler.every("reminders-plan", 300, lambda: replan_all(sessions, policy, self.clock()))
+        scheduler.every("reminders-dispatch", 30, reminder_sender.dispatch_due)
         scheduler.every("classification-followups", 60,
                         lambda: run_followups(sessions, policy, self.clock(), on_committed=sender.kick))
         scheduler.start()

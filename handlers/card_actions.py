@@ -9,13 +9,14 @@ from cards.render import render_message
 from handlers.classification.answer import on_classify
 from handlers.context import HandlerContext
 from handlers.inbound import CardAction, CardResponse
+from handlers.reminders.actions import on_reminder_click
 
 log = logging.getLogger(__name__)
 
 CardActionHandler = Callable[[HandlerContext, CardAction], Awaitable[CardResponse]]
 
 # The `action` param of every card button the bot sends, and the use case that answers it.
-CARD_ACTIONS: dict[str, CardActionHandler] = {"classify": on_classify}
+CARD_ACTIONS: dict[str, CardActionHandler] = {"classify": on_classify, "reminder": on_reminder_click}
 
 
 async def on_card_action(ctx: HandlerContext, action: CardAction) -> CardResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from cards.render import parse_language, render_message
 from handlers.classification.answer import on_reason_message
@@ -11,6 +12,7 @@ from handlers.classification.register import show_my_files
 from handlers.classification.share import ask_to_classify, quoted_file_unreadable
 from handlers.context import HandlerContext
 from handlers.inbound import ChatMessage
+from handlers.reminders.actions import on_reminder_command
 from storage import preferences
 
 Command = Callable[[HandlerContext, ChatMessage, str], Awaitable[None]]
@@ -39,12 +41,19 @@ async def change_language(ctx: HandlerContext, msg: ChatMessage, argument: str) 
     await _reply(ctx, msg, "language_set")
 
 
+async def reminder_command(ctx: HandlerContext, msg: ChatMessage, argument: str, *, verb: str) -> None:
+    await on_reminder_command(ctx, msg, argument, verb)
+
+
 COMMANDS: dict[str, Command] = {
     "help": show_help, "幫助": show_help, "帮助": show_help, "ajuda": show_help, "?": show_help,
     "language": change_language, "lang": change_language, "語言": change_language, "语言": change_language,
     "idioma": change_language, "língua": change_language,
     "my files": show_my_files, "myfiles": show_my_files, "我的檔案": show_my_files, "我的文件": show_my_files,
     "meus ficheiros": show_my_files, "os meus ficheiros": show_my_files,
+    "done": partial(reminder_command, verb="done"), "完成": partial(reminder_command, verb="done"),
+    "snooze": partial(reminder_command, verb="snooze"), "延後": partial(reminder_command, verb="snooze"),
+    "delegate": partial(reminder_command, verb="delegate"), "轉交": partial(reminder_command, verb="delegate"),
 }
 _SPLIT = re.compile(r"\s+")
 

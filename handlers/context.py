@@ -50,6 +50,8 @@ class HandlerContext:
     now: datetime
     origin: str  # the frame or job id, so the sends of one event are queued once however often it arrives
     policy: OrgPolicy
+    # When queued messages may go out; `now` unless a dry run acts "as if it were" a later time.
+    sends_due: datetime | None = None
     _queued: int = 0
 
     async def language_of(self, user: UserId) -> Language:
@@ -90,4 +92,4 @@ class HandlerContext:
     async def _enqueue(self, kind: str, payload: dict[str, Any]) -> None:
         self._queued += 1
         await outbox.enqueue(self.session, kind, payload, dedup_key=f"{self.origin}#{self._queued}",
-                             at=self.now)
+                             at=self.sends_due or self.now)

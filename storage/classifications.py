@@ -123,3 +123,15 @@ async def prompts_of_user(
         .limit(limit)
     )
     return [(p, f, c) for p, f, c in (await session.execute(stmt)).all()]
+
+
+async def pending_obligations(session: AsyncSession, *, limit: int = 100) -> Sequence[PendingObligation]:
+    """Obligations the assessments feature has not taken up yet, oldest first, locked for this worker."""
+    stmt = (
+        select(PendingObligation)
+        .where(PendingObligation.status == "pending")
+        .order_by(PendingObligation.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(await session.scalars(stmt))

@@ -30,9 +30,12 @@ class FollowupReport:
 
 async def run_followups(
     sessions: async_sessionmaker[AsyncSession], policy: OrgPolicy, now: datetime,
-    on_committed: Callable[[], None] = lambda: None,
+    on_committed: Callable[[], None] = lambda: None, sends_due: datetime | None = None,
 ) -> FollowupReport:
-    """Take every due step of every open question; each prompt is one transaction."""
+    """Take every due step of every open question; each prompt is one transaction.
+
+    `sends_due` lets a run "as if it were" `now` have its messages sent at once rather than at `now`.
+    """
     counts = {"nudged": 0, "escalated": 0, "expired": 0}
     while True:
         async with sessions() as session, session.begin():
@@ -41,7 +44,8 @@ async def run_followups(
                 break
             prompt = due[0]
             step = _latest_due_step(prompt, policy, now)
-            ctx = HandlerContext(session=session, now=now, origin=f"followup:{prompt.id}:{step}", policy=policy)
+            ctx = HandlerContext(session=session, now=now, origin=f"followup:{prompt.id}:{step}", policy=policy,
+                                 sends_due=sends_due)
             shared = await classifications.shared_file(session, prompt.file_id)
             await STEPS[step](ctx, prompt, shared)
         counts[step] += 1

@@ -13,6 +13,7 @@ from cards.render import (
     LANGUAGES,
     Language,
     TemplateMissing,
+    Trusted,
     escape_markdown,
     parse_language,
     render_card,
@@ -45,6 +46,16 @@ CASES: dict[str, dict[str, object]] = {
         {"mark": "⏳", "file_name": "payroll.xlsx", "when": "2027-09-30 16:00", "summary": "waiting"},
         {"mark": "✅", "file_name": "brochure.pdf", "when": "2027-09-29 10:00", "summary": "Public · None · Macau"}]},
 }
+REMINDER_ITEMS = [
+    {"title": "跨境轉移途徑：payroll.xlsx", "type": "cross-border transfer route", "number": "12",
+     "due": "2027-01-11 09:00", "overdue": False, "basis": "Law 8/2005 Arts. 19, 20", "owner": ""},
+    {"title": "資料處理合約", "type": "processor contract", "number": "13", "due": "2027-01-04 09:00",
+     "overdue": True, "basis": "Law 8/2005 Art. 17", "owner": "鄭家慧"},
+]
+CASES.update({
+    "assessment_update": {"change": Trusted("need_note"), "title_text": "Processor contract", "number": "13",
+                          "note": "", "until": "", "owner": "", "by": "", "due": "", "status": ""},
+})
 CARD_CASES: dict[str, dict[str, object]] = {
     "open": {"status": "open", "level": None, "personal_data": None, "destination": None,
              "suggested_level": "Confidential", "awaiting_reason": False, "next_question": "level"},
@@ -80,7 +91,21 @@ def test_every_template_exists_in_every_language() -> None:
     names = {path.name for language in LANGUAGES for path in (TEMPLATES / language).glob("*.j2")}
     for language in LANGUAGES:
         assert {p.name for p in (TEMPLATES / language).glob("*.j2")} == names, language
-    assert {name.removesuffix(".md.j2") for name in names} == set(CASES) | {"classify_card"}
+    assert {name.removesuffix(".md.j2") for name in names} == set(CASES) | {"classify_card", "reminder_card"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_reminder_card_matches_golden(language: Language) -> None:
+    button = CardButton("Done #12", {"action": "reminder", "do": "done", "assessment": "12"}, "primary")
+    content = render_card("reminder_card", language, buttons=(button,), items=REMINDER_ITEMS, note="")
+    template, params = param_map(content, None)
+    assert all(isinstance(value, str) for value in params.values())
+    text = json.dumps({"cardTemplateId": template, "cardParamMap": params}, ensure_ascii=False, indent=2) + "\n"
+    golden = GOLDEN / f"reminder_card.public.{language}.json"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_text(text, encoding="utf-8")
+    assert golden.exists(), f"no golden file {golden.name}; run with UPDATE_GOLDEN=1 and review it"
+    assert text == golden.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("template_id", [None, "our-template.schema"], ids=["public", "ours"])

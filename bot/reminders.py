@@ -1,0 +1,150 @@
+"""Delivers due reminder rows: claim, re-check, one digest card per person and instant, record the outcome.
+
+Claims are leased rows (SKIP LOCKED on PostgreSQL), so two replicas never send the same reminder; a
+digest's card id is derived from its rows, so a send retried after a crash cannot deliver a second card
+(DingTalk answers `param.cardAlreadyExist`, which counts as delivered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.dingtalk import CardDelivery, DingTalkClient, DingTalkError, RobotChat
+from bot.outbox import retry_delay
+from cards.card import param_map
+from cards.render import coerce_language
+from handlers.context import OrgPolicy
+from handlers.directory import display_name
+from handlers.reminders.cards import reminder_card
+from storage import assessments, preferences, reminders
+from storage.models import Assessment
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 12
+ALREADY_DELIVERED = "param.cardAlreadyExist"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    assessment_id: int
+    recipient: str
+    kind: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+class ReminderDispatcher:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], client: DingTalkClient, policy: OrgPolicy,
+                 clock: Callable[[], datetime], concurrency: int = 16) -> None:
+        self._sessions = sessions
+        self._client = client
+        self._policy = policy
+        self._clock = clock
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def dispatch_due(self) -> DispatchReport:
+        """Send everything due now, batch by batch; return what happened."""
+        totals: dict[str, int] = defaultdict(int)
+        while True:
+            now = self._clock()
+            async with self._sessions() as session, session.begin():
+                rows = [Claimed(r.id, r.assessment_id, r.recipient, r.kind, r.attempts)
+                        for r in await reminders.claim_due_reminders(session, now=now, limit=BATCH, lease=LEASE)]
+            if not rows:
+                return DispatchReport(**totals)
+            groups: dict[str, list[Claimed]] = defaultdict(list)
+            for row in rows:
+                groups[row.recipient].append(row)
+            outcomes = await asyncio.gather(*(self._deliver(recipient, group, now)
+                                              for recipient, group in groups.items()))
+            for outcome in outcomes:
+                for key, count in outcome.items():
+                    totals[key] += count
+
+    async def _deliver(self, recipient: str, rows: list[Claimed], now: datetime) -> dict[str, int]:
+        async with self._slots:
+            due, stale = await self._recheck(recipient, rows)
+            if stale:
+                async with self._sessions() as session, session.begin():
+                    await reminders.skip_reminders(session, [r.id for r in stale],
+                                                   reason="done, waived or reassigned before it went out")
+            if not due:
+                return {"skipped": len(stale)}
+            items = [item for _, item in due]
+            card_id = "reminder-" + hashlib.sha256(",".join(str(r.id) for r, _ in due).encode()).hexdigest()[:32]
+            try:
+                delivery = await self._send(recipient, card_id, items, now)
+            except DingTalkError as exc:
+                return {"skipped": len(stale), **await self._failed([r for r, _ in due], exc)}
+            async with self._sessions() as session, session.begin():
+                for row, _ in due:
+                    await reminders.mark_reminder_sent(session, row.id, at=self._clock(), delivery=delivery)
+            return {"skipped": len(stale), "sent": len(due)}
+
+    async def _recheck(self, recipient: str, rows: list[Claimed]) -> tuple[list[tuple[Claimed, Assessment]],
+                                                                           list[Claimed]]:
+        due: list[tuple[Claimed, Assessment]] = []
+        stale: list[Claimed] = []
+        seen: set[int] = set()
+        async with self._sessions() as session:
+            for row in rows:
+                assessment = await assessments.get_assessment(session, row.assessment_id)
+                closed = assessment is None or assessment.status in ("done", "waived")
+                reassigned = assessment is not None and row.kind.startswith(("lead:", "overdue:")) \
+                    and assessment.owner != recipient
+                if closed or reassigned or row.assessment_id in seen:
+                    stale.append(row)
+                elif assessment is not None:
+                    seen.add(row.assessment_id)
+                    due.append((row, assessment))
+        return due, stale
+
+    async def _send(self, recipient: str, card_id: str, items: list[Assessment], now: datetime) -> dict[str, object]:
+        async with self._sessions() as session:
+            language = coerce_language(await preferences.get_language(session, recipient))
+            owners = {a.owner: await display_name(session, a.owner) for a in items}
+        content = reminder_card(items, recipient=recipient, language=language, now=now,
+                                timezone=self._policy.calendar.timezone, owners=owners)
+        template, params = param_map(content, self._policy.card_template_id)
+        delivery = CardDelivery(card_template_id=template, out_track_id=card_id, space=RobotChat(recipient),
+                                card_param_map=params)
+        try:
+            results = await self._client.create_and_deliver_card(delivery)
+        except DingTalkError as exc:
+            if exc.code != ALREADY_DELIVERED:
+                raise
+            results = []  # an earlier attempt delivered it before its outcome could be recorded
+        return {"outTrackId": card_id, "carrierIds": [r.carrier_id for r in results if r.success]}
+
+    async def _failed(self, rows: list[Claimed], exc: DingTalkError) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        async with self._sessions() as session, session.begin():
+            for row in rows:
+                if exc.retryable and row.attempts < MAX_ATTEMPTS:
+                    await reminders.mark_reminder_retry(session, row.id, error=str(exc),
+                                                        next_attempt_at=self._clock() + retry_delay(row.attempts))
+                    counts["retried"] += 1
+                else:
+                    await reminders.mark_reminder_failed(session, row.id, error=str(exc))
+                    counts["failed"] += 1
+        log.warning("reminders to one recipient not sent (%s): %s", dict(counts), exc)
+        return counts

@@ -1,0 +1,51 @@
+"""What would go out at an instant, and why, without sending or writing anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.context import OrgPolicy
+from handlers.directory import display_name
+from handlers.reminders.planner import AssessmentView, digest, plan
+from handlers.reminders.schedule import effective_rule, recipients
+from storage import assessments
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    assessment_id: int
+    title: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PreviewCard:
+    recipient: str
+    name: str
+    send_at: datetime
+    lines: tuple[PreviewLine, ...]
+
+
+async def preview(session: AsyncSession, policy: OrgPolicy, at: datetime,
+                  window: timedelta = timedelta(minutes=1)) -> list[PreviewCard]:
+    """The digest cards whose instant falls in [at, at + window), as the planner would send them."""
+    planned = []
+    titles: dict[int, str] = {}
+    for assessment in await assessments.open_assessments(session):
+        titles[assessment.id] = assessment.title
+        rule = await effective_rule(session, assessment.type)
+        view = AssessmentView(id=assessment.id, type=assessment.type, owner=assessment.owner,
+                              due_at=assessment.due_at, status=assessment.status,
+                              snoozed_until=assessment.snoozed_until)
+        for reminder in plan(view, rule, policy.calendar, now=at, horizon=at + window):
+            for recipient in await recipients(session, reminder.recipient_role, assessment.owner, policy):
+                planned.append((recipient, reminder))
+    cards = []
+    for (recipient, send_at), group in sorted(digest(planned).items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        lines = tuple(PreviewLine(r.assessment_id, titles[r.assessment_id], r.kind, r.reason) for r in group)
+        cards.append(PreviewCard(recipient, await display_name(session, recipient), send_at, lines))
+    return cards

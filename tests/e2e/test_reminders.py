@@ -1,0 +1,158 @@
+"""Assessment reminders end to end: rows planned, one digest card delivered, acted on from the card and chat."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import Bot, org_policy
+from bot.dingtalk import DingTalkClient
+from handlers.directory import sync_directory
+from handlers.reminders.schedule import replan_all
+from storage import assessments
+from storage.db import create_engine, make_session_factory
+from storage.models import Assessment, Reminder
+from tests.e2e.conftest import BATCH_SEND, SandboxControl, TestClock
+
+CARD_CREATE = "/v1.0/card/instances/createAndDeliver"
+
+
+async def setup_assessments(bot: Bot, clock: TestClock, owner: str, count: int) -> list[int]:
+    """Sync the directory, open `count` assessments due in 7 days and plan their reminders."""
+    settings = bot.settings
+    engine = create_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    try:
+        async with DingTalkClient(client_id=settings.dingtalk_client_id,
+                                  client_secret=settings.dingtalk_client_secret.get_secret_value(),
+                                  robot_code=settings.dingtalk_robot_code,
+                                  openapi_endpoint=settings.dingtalk_openapi_endpoint,
+                                  oapi_endpoint=settings.dingtalk_oapi_endpoint) as client:
+            await sync_directory(sessions, client, clock())
+        due = clock() + timedelta(days=7, hours=1)
+        async with sessions() as session, session.begin():
+            ids = [(await assessments.create_assessment(
+                session, at=clock(), title=f"Transfer route #{n}: payroll to Hangzhou", type="transfer_route",
+                owner=owner, due_at=due, data_flow={"destination": "mainland"}, source="admin",
+                created_by="admin.wong")).id for n in range(count)]
+        await replan_all(sessions, org_policy(settings), clock())
+        return ids
+    finally:
+        await engine.dispose()
+
+
+async def first_send_at(bot: Bot) -> datetime:
+    engine = create_engine(bot.settings.database_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            rows = list(await session.scalars(select(Reminder).order_by(Reminder.send_at)))
+            return rows[0].send_at
+    finally:
+        await engine.dispose()
+
+
+async def assessment(bot: Bot, assessment_id: int) -> Assessment:
+    engine = create_engine(bot.settings.database_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            found = await assessments.get_assessment(session, assessment_id)
+            assert found is not None
+            return found
+    finally:
+        await engine.dispose()
+
+
+def text_of(call: dict[str, Any]) -> str:
+    return str(json.loads(call["body"]["msgParam"])["text"])
+
+
+async def deliver_first(bot: Bot, clock: TestClock) -> None:
+    clock.advance(await first_send_at(bot) - datetime.now(UTC) - clock.offset)
+    assert bot.reminders is not None
+    report = await bot.reminders.dispatch_due()
+    assert report.sent >= 1
+
+
+async def test_one_digest_card_for_several_assessments_and_done_with_evidence(
+    bot: Bot, control: SandboxControl, clock: TestClock
+) -> None:
+    ids = await setup_assessments(bot, clock, "lei.mei", 2)
+    await deliver_first(bot, clock)
+    [card] = await control.wait_calls(CARD_CREATE)
+    assert card["body"]["openSpaceId"] == "dtv1.card//IM_ROBOT.lei.mei"
+    markdown = card["body"]["cardData"]["cardParamMap"]["staticMsgContent"]
+    assert all(f"#{i}" in markdown for i in ids) and "19, 20" in markdown  # both items, with the legal basis
+
+    since = await control.next_call_index()
+    await control.call("POST", f"cards/{card['body']['outTrackId']}/click",
+                       {"userId": "lei.mei", "params": {"action": "reminder", "do": "done", "assessment": str(ids[0])}})
+    [ask] = await control.wait_calls(BATCH_SEND, since=since)
+    assert f"done {ids[0]}" in text_of(ask)  # done needs a one-line evidence note first
+    assert (await assessment(bot, ids[0])).status == "open"
+
+    await control.say("lei.mei", f"done {ids[0]} signed the transfer notification, ref 2027-01")
+    await control.wait_calls(BATCH_SEND, since=since, count=2)
+    done = await assessment(bot, ids[0])
+    assert done.status == "done" and "ref 2027-01" in (done.evidence or "")
+
+
+async def test_a_non_owner_is_refused_and_delegation_tells_the_new_owner(
+    bot: Bot, control: SandboxControl, clock: TestClock
+) -> None:
+    [assessment_id] = await setup_assessments(bot, clock, "wong.kachun", 1)
+    since = await control.next_call_index()
+    await control.say("lam.siuyin", f"done {assessment_id} not mine to close")
+    [refusal] = await control.wait_calls(BATCH_SEND, since=since)
+    assert refusal["body"]["userIds"] == ["lam.siuyin"] and (await assessment(bot, assessment_id)).status == "open"
+
+    since = await control.next_call_index()
+    await control.say("wong.kachun", f"delegate {assessment_id} lam.siuyin")
+    told = await control.wait_calls(BATCH_SEND, since=since, count=2)
+    assert {c["body"]["userIds"][0] for c in told} == {"wong.kachun", "lam.siuyin"}
+    assert (await assessment(bot, assessment_id)).owner == "lam.siuyin"
+
+
+async def test_snooze_from_the_card_is_bounded_by_the_due_date(
+    bot: Bot, control: SandboxControl, clock: TestClock
+) -> None:
+    [assessment_id] = await setup_assessments(bot, clock, "ho.sioklan", 1)
+    await deliver_first(bot, clock)
+    [card] = await control.wait_calls(CARD_CREATE)
+    await control.call("POST", f"cards/{card['body']['outTrackId']}/click",
+                       {"userId": "ho.sioklan",
+                        "params": {"action": "reminder", "do": "snooze", "days": "3",
+                                   "assessment": str(assessment_id)}})
+    snoozed = await assessment(bot, assessment_id)
+    assert snoozed.snoozed_until is not None and snoozed.snoozed_until <= snoozed.due_at
+
+
+async def test_a_done_assessment_gets_no_more_reminders(bot: Bot, control: SandboxControl, clock: TestClock) -> None:
+    [assessment_id] = await setup_assessments(bot, clock, "sou.kamfai", 1)
+    await control.say("sou.kamfai", f"done {assessment_id} contract signed")
+    await control.wait_calls(BATCH_SEND)
+    clock.advance(timedelta(days=30))  # far past every lead, overdue and escalation instant
+    assert bot.reminders is not None
+    report = await bot.reminders.dispatch_due()
+    assert report.sent == 0
+    assert await control.calls(CARD_CREATE) == []
+
+
+async def test_dingtalk_failures_delay_reminders_but_lose_none(
+    bot: Bot, control: SandboxControl, clock: TestClock
+) -> None:
+    await setup_assessments(bot, clock, "leong.chifai", 1)
+    await control.call("POST", "faults", {"path": CARD_CREATE, "kind": "server_error", "count": 4})
+    await control.call("POST", "faults", {"path": CARD_CREATE, "kind": "throttle", "count": 2})
+    await control.call("POST", "tokens/revoke")
+    clock.advance(await first_send_at(bot) - datetime.now(UTC) - clock.offset)
+    assert bot.reminders is not None
+    first = await bot.reminders.dispatch_due()
+    assert (first.sent, first.retried) == (0, 1)  # the client's own retries ran out; the row waits
+    clock.advance(timedelta(hours=1))
+    second = await bot.reminders.dispatch_due()
+    assert second.sent == 1
+    calls = await control.calls(CARD_CREATE)
+    assert [c["status"] for c in calls][-1] == 200 and len([c for c in calls if c["status"] == 200]) == 1
