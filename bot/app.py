@@ -103,6 +103,7 @@ class Bot:
             robot_code=settings.dingtalk_robot_code,
             openapi_endpoint=settings.dingtalk_openapi_endpoint,
             oapi_endpoint=settings.dingtalk_oapi_endpoint,
+            default_rate_limit=settings.dingtalk_rate_limit,
         )
         self._stack.push_async_callback(client.close)
 
@@ -119,11 +120,12 @@ class Bot:
 
         # Each sync costs about 3 calls per department and 1 per user of the org's monthly API quota.
         scheduler.every("sync-directory", DIRECTORY_SYNC_INTERVAL, sync_directory_now)
-        reminder_sender = ReminderDispatcher(sessions, client, policy, self.clock)
+        reminder_sender = ReminderDispatcher(sessions, client, policy, self.clock,
+                                             lease=timedelta(seconds=settings.reminder_lease_seconds))
         self.reminders = reminder_sender
         scheduler.every("assessments-intake", 300, lambda: take_up_obligations(sessions, policy, self.clock()))
         scheduler.every("reminders-plan", 300, lambda: replan_all(sessions, policy, self.clock()))
-        scheduler.every("reminders-dispatch", 30, reminder_sender.dispatch_due)
+        scheduler.every("reminders-dispatch", settings.reminder_dispatch_seconds, reminder_sender.dispatch_due)
         scheduler.every("classification-followups", 60,
                         lambda: run_followups(sessions, policy, self.clock(), on_committed=sender.kick))
         scheduler.start()

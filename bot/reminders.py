@@ -25,7 +25,7 @@ from handlers.context import OrgPolicy
 from handlers.directory import display_name
 from handlers.reminders.cards import reminder_card
 from storage import assessments, preferences, reminders
-from storage.models import Assessment
+from storage.models import Assessment, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class Claimed:
     recipient: str
     kind: str
     attempts: int
+    card_id: str
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,11 @@ class DispatchReport:
 
 class ReminderDispatcher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], client: DingTalkClient, policy: OrgPolicy,
-                 clock: Callable[[], datetime], concurrency: int = 16) -> None:
+                 clock: Callable[[], datetime], *, concurrency: int = 16, batch: int = BATCH,
+                 lease: timedelta = LEASE) -> None:
         self._sessions = sessions
+        self._batch = batch
+        self._lease = lease
         self._client = client
         self._policy = policy
         self._clock = clock
@@ -67,18 +71,37 @@ class ReminderDispatcher:
         while True:
             now = self._clock()
             async with self._sessions() as session, session.begin():
-                rows = [Claimed(r.id, r.assessment_id, r.recipient, r.kind, r.attempts)
-                        for r in await reminders.claim_due_reminders(session, now=now, limit=BATCH, lease=LEASE)]
+                rows = await self._claim(session, now)
             if not rows:
                 return DispatchReport(**totals)
             groups: dict[str, list[Claimed]] = defaultdict(list)
             for row in rows:
-                groups[row.recipient].append(row)
-            outcomes = await asyncio.gather(*(self._deliver(recipient, group, now)
-                                              for recipient, group in groups.items()))
+                groups[row.card_id].append(row)
+            outcomes = await asyncio.gather(*(self._deliver(group[0].recipient, group, now)
+                                              for group in groups.values()))
             for outcome in outcomes:
                 for key, count in outcome.items():
                     totals[key] += count
+
+    async def _claim(self, session: AsyncSession, now: datetime) -> list[Claimed]:
+        """Claim due rows and fix which card each goes in, before anything is sent.
+
+        A row keeps its card id across retries and crashes, so a card resent after a crash has the id
+        DingTalk already knows and is not delivered twice.
+        """
+        claimed = await reminders.claim_due_reminders(session, now=now, limit=self._batch, lease=self._lease)
+        fresh: dict[str, list[Reminder]] = defaultdict(list)
+        for row in claimed:
+            if not (row.delivery or {}).get("outTrackId"):
+                fresh[row.recipient].append(row)
+        for recipient, group in fresh.items():
+            ids = ",".join(str(r.id) for r in sorted(group, key=lambda r: r.id))
+            card_id = "reminder-" + hashlib.sha256(f"{recipient}:{ids}".encode()).hexdigest()[:32]
+            for row in group:
+                row.delivery = {"outTrackId": card_id}
+        await session.flush()
+        return [Claimed(r.id, r.assessment_id, r.recipient, r.kind, r.attempts, str(r.delivery["outTrackId"]))
+                for r in claimed if r.delivery]
 
     async def _deliver(self, recipient: str, rows: list[Claimed], now: datetime) -> dict[str, int]:
         async with self._slots:
@@ -90,7 +113,7 @@ class ReminderDispatcher:
             if not due:
                 return {"skipped": len(stale)}
             items = [item for _, item in due]
-            card_id = "reminder-" + hashlib.sha256(",".join(str(r.id) for r, _ in due).encode()).hexdigest()[:32]
+            card_id = rows[0].card_id
             try:
                 delivery = await self._send(recipient, card_id, items, now)
             except DingTalkError as exc:

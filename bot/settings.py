@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     classify_expire_hours: float = Field(default=40, gt=0)
     classify_keywords: Annotated[list[str], NoDecode] = Field(default_factory=list)
     classify_drive_events: bool = False
+    dingtalk_rate_limit: float = Field(default=20.0, gt=0)
+    reminder_dispatch_seconds: float = Field(default=30.0, gt=0)
+    reminder_lease_seconds: float = Field(default=300.0, gt=0)
     stream_idle_timeout: float = Field(default=120.0, gt=0)
     outbox_interval: float = Field(default=5.0, gt=0)
 
