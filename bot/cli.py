@@ -22,6 +22,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.stream import SUBSCRIPTIONS, USER_AGENT
 from handlers.classification.followup import run_followups
 from handlers.reminders.preview import preview
+from handlers.reminders.programme import start_self_assessment
 from storage.db import create_engine, make_session_factory
 from storage.migrate import head_revision
 
@@ -50,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
         "preview", help="print what would go out at an instant, and why, without sending")
     preview.add_argument("--at", type=_instant, required=True, help="the instant (ISO 8601, org timezone if no offset)")
     preview.add_argument("--minutes", type=int, default=1, help="how long a window after --at to include (default 1)")
+    programme = commands.add_parser("self-assessment", help="start the five-step self-assessment programme")
+    programme.add_argument("--owner", required=True, help="the DingTalk userId who owns the five steps")
     return parser
 
 
@@ -73,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": run_bot, "sandbox": run_sandbox, "db": upgrade_database, "check": check_setup,
         "followups": lambda s: run_classification_followups(s, args.at),
         "reminders": lambda s: preview_reminders(s, args.at, args.minutes),
+        "self-assessment": lambda s: start_programme(s, args.owner),
     }
     try:
         return asyncio.run(commands[args.command](settings))
@@ -136,6 +140,20 @@ async def preview_reminders(settings: Settings, at: datetime, minutes: int) -> i
         print(f"  {when} to {card.name} ({card.recipient}):")
         for line in card.lines:
             print(f"    #{line.assessment_id} {line.title} [{line.kind}]: {line.reason}")
+    return EXIT_OK
+
+
+async def start_programme(settings: Settings, owner: str) -> int:
+    """Open the five assessments of the self-assessment programme; the running bot reminds the owner."""
+    await migrate(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with make_session_factory(engine)() as session, session.begin():
+            steps = await start_self_assessment(session, owner=owner, by="cli", at=datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    for step in steps:
+        print(f"#{step.id} due {step.due_at.astimezone(settings.timezone):%Y-%m-%d}: {step.title}")
     return EXIT_OK
 
 

@@ -20,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dingtalk import CardDelivery, DingTalkClient, DingTalkError, RobotChat
 from bot.outbox import retry_delay
 from cards.card import param_map
-from cards.render import coerce_language
-from handlers.context import OrgPolicy
+from cards.render import Trusted, coerce_language, escape_markdown, render_message
+from handlers.context import HandlerContext, OrgPolicy
 from handlers.directory import display_name
+from handlers.inbound import UserId
 from handlers.reminders.cards import reminder_card
+from handlers.reminders.schedule import recipients
 from storage import assessments, preferences, reminders
 from storage.models import Assessment, Reminder
 
@@ -168,6 +170,19 @@ class ReminderDispatcher:
                     counts["retried"] += 1
                 else:
                     await reminders.mark_reminder_failed(session, row.id, error=str(exc))
+                    await self._tell_admins(session, row, exc)
                     counts["failed"] += 1
         log.warning("reminders to one recipient not sent (%s): %s", dict(counts), exc)
         return counts
+
+    async def _tell_admins(self, session: AsyncSession, row: Claimed, exc: DingTalkError) -> None:
+        """A reminder DingTalk will never take is reported to the admins (through the outbox)."""
+        assessment = await assessments.get_assessment(session, row.assessment_id)
+        ctx = HandlerContext(session=session, now=self._clock(), origin=f"reminder-failed:{row.id}",
+                             policy=self._policy)
+        title = escape_markdown(assessment.title if assessment else f"#{row.assessment_id}")
+        for admin in await recipients(session, "admins", row.recipient, self._policy):
+            language = await ctx.language_of(UserId(admin))
+            await ctx.send_to_user(UserId(admin), render_message(
+                "reminder_failed", language, recipient=await display_name(session, row.recipient),
+                title_text=Trusted(title), error=f"{exc.code}"))

@@ -13,6 +13,7 @@ from handlers.directory import display_name, role_of
 from handlers.inbound import CardAction, CardResponse, ChatMessage, UserId
 from handlers.reminders.cards import local
 from handlers.reminders.planner import snooze_until
+from handlers.reminders.programme import open_next_round
 from handlers.reminders.schedule import replan
 from storage import assessments, directory, reminders
 from storage.models import Assessment
@@ -66,6 +67,9 @@ async def _done(ctx: HandlerContext, user: UserId, assessment: Assessment, note:
     await reminders.mark_acted(ctx.session, assessment.id, user, ctx.now)
     await ctx.record(user, "assessment.done", f"assessment:{assessment.id}", {"note": note.strip()[:500]})
     await _tell(ctx, user, "done", assessment, note=note.strip()[:500])
+    following = await open_next_round(ctx.session, assessment, at=ctx.now)
+    if following is not None:
+        await replan(ctx.session, following, ctx.policy, ctx.now)
 
 
 async def _snooze(ctx: HandlerContext, user: UserId, assessment: Assessment, days: str) -> None:
