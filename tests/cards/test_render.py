@@ -53,6 +53,8 @@ REMINDER_ITEMS = [
      "overdue": True, "basis": "Law 8/2005 Art. 17", "owner": "鄭家慧"},
 ]
 CASES.update({
+    "reminder_failed": {"recipient": "李美", "title_text": Trusted("Processor contract"),
+                        "error": "invalidParameter.userIds"},
     "assessment_update": {"change": Trusted("need_note"), "title_text": "Processor contract", "number": "13",
                           "note": "", "until": "", "owner": "", "by": "", "due": "", "status": ""},
 })
