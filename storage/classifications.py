@@ -72,6 +72,25 @@ async def previous_level(session: AsyncSession, shared: SharedFile) -> str | Non
     return await session.scalar(stmt)
 
 
+async def previous_classification(session: AsyncSession, shared: SharedFile) -> Classification | None:
+    """The latest earlier classification of this same file (by DingTalk file id or content hash)."""
+    same: list[Any] = []
+    if shared.dingtalk_file_id:
+        same.append(SharedFile.dingtalk_file_id == shared.dingtalk_file_id)
+    if shared.sha256:
+        same.append(SharedFile.sha256 == shared.sha256)
+    if not same:
+        return None
+    stmt = (
+        select(Classification)
+        .join(SharedFile, SharedFile.id == Classification.file_id)
+        .where(or_(*same), SharedFile.id != shared.id)
+        .order_by(Classification.classified_at.desc(), Classification.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)
+
+
 async def set_file_digest(session: AsyncSession, file_id: int, sha256: str, size: int) -> None:
     shared = await shared_file(session, file_id)
     shared.sha256, shared.size = sha256, size

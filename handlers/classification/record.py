@@ -7,6 +7,7 @@ from handlers.classification.card import label
 from handlers.context import HandlerContext
 from handlers.directory import managers_of
 from handlers.inbound import UserId
+from handlers.reminders.reopen import reopen_for_changed_flow
 from handlers.rules.answers import ClassificationAnswer
 from handlers.rules.evaluate import advice, evaluate
 from handlers.rules.pack import default_pack
@@ -19,6 +20,7 @@ async def record_classification(ctx: HandlerContext, prompt: ClassificationPromp
     assert prompt.level and prompt.personal_data and prompt.destination, "only complete answers are recorded"
     pack = default_pack()
     answer = ClassificationAnswer(prompt.level, prompt.personal_data, prompt.destination)
+    before = await classifications.previous_classification(ctx.session, shared)
     evaluation = evaluate(pack, answer)
     flow = [o.id for o in evaluation.flow]
     org = [o.id for o in evaluation.org]
@@ -33,7 +35,8 @@ async def record_classification(ctx: HandlerContext, prompt: ClassificationPromp
         await classifications.record_obligation(
             ctx.session, obligation_id=obligation_id, scope="flow", classification_id=record.id,
             dedup_key=f"flow:{record.id}:{obligation_id}", suggested_owner=owner,
-            details={"file": shared.file_name, "destination": answer.destination, "sharer": prompt.asked_user},
+            details={"file": shared.file_name, "destination": answer.destination, "sharer": prompt.asked_user,
+                     "classification": record.id, "fileId": shared.id},
             at=ctx.now)
     for obligation_id in org:
         await classifications.record_obligation(
@@ -45,6 +48,8 @@ async def record_classification(ctx: HandlerContext, prompt: ClassificationPromp
         "destination": answer.destination, "reason": prompt.reason, "obligations": flow + org,
         "rulesVersion": pack.version, "sha256": shared.sha256, "dingtalkFileId": shared.dingtalk_file_id,
     })
+    if before is not None:
+        await reopen_for_changed_flow(ctx, before, record)
     language = coerce_language(prompt.language)
     done = render_message(
         "classify_done", language, file_name=shared.file_name,
