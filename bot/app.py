@@ -121,7 +121,8 @@ class Bot:
         # Each sync costs about 3 calls per department and 1 per user of the org's monthly API quota.
         scheduler.every("sync-directory", DIRECTORY_SYNC_INTERVAL, sync_directory_now)
         reminder_sender = ReminderDispatcher(sessions, client, policy, self.clock,
-                                             lease=timedelta(seconds=settings.reminder_lease_seconds))
+                                             lease=timedelta(seconds=settings.reminder_lease_seconds),
+                                             agent_id=settings.dingtalk_agent_id)
         self.reminders = reminder_sender
         scheduler.every("assessments-intake", 300, lambda: take_up_obligations(sessions, policy, self.clock()))
         scheduler.every("reminders-plan", 300, lambda: replan_all(sessions, policy, self.clock()))

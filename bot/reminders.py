@@ -24,9 +24,9 @@ from cards.render import Trusted, coerce_language, escape_markdown, render_messa
 from handlers.context import HandlerContext, OrgPolicy
 from handlers.directory import display_name
 from handlers.inbound import UserId
-from handlers.reminders.cards import reminder_card
-from handlers.reminders.schedule import recipients
-from storage import assessments, preferences, reminders
+from handlers.reminders.cards import basis_of, reminder_card
+from handlers.reminders.schedule import effective_rule, recipients
+from storage import assessments, directory, preferences, reminders
 from storage.models import Assessment, Reminder
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,9 @@ class DispatchReport:
 class ReminderDispatcher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], client: DingTalkClient, policy: OrgPolicy,
                  clock: Callable[[], datetime], *, concurrency: int = 16, batch: int = BATCH,
-                 lease: timedelta = LEASE) -> None:
+                 lease: timedelta = LEASE, agent_id: int | None = None) -> None:
         self._sessions = sessions
+        self._agent_id = agent_id  # work notifications need the app's agentId
         self._batch = batch
         self._lease = lease
         self._client = client
@@ -147,8 +148,20 @@ class ReminderDispatcher:
         async with self._sessions() as session:
             language = coerce_language(await preferences.get_language(session, recipient))
             owners = {a.owner: await display_name(session, a.owner) for a in items}
+            channel = (await effective_rule(session, items[0].type)).channel
+            person = await directory.get_user(session, recipient)
         content = reminder_card(items, recipient=recipient, language=language, now=now,
                                 timezone=self._policy.calendar.timezone, owners=owners)
+        if channel == "work_notice" and self._agent_id:
+            text = (content.markdown + "\n\n" + card_id[-8:])[:1800]  # DingTalk drops repeats of one text a day
+            message = {"msgtype": "markdown", "markdown": {"title": content.title, "text": text}}
+            task = await self._client.send_work_notification(self._agent_id, [recipient], message)
+            return {"outTrackId": card_id, "channel": channel, "taskId": task}
+        if channel == "todo" and person is not None and person.union_id:
+            todos = [await self._client.create_todo(
+                person.union_id, a.title, description=basis_of(a), due_time_ms=int(a.due_at.timestamp() * 1000),
+                source_id=f"{card_id}-{a.id}") for a in items]
+            return {"outTrackId": card_id, "channel": channel, "todoIds": todos}
         template, params = param_map(content, self._policy.card_template_id)
         delivery = CardDelivery(card_template_id=template, out_track_id=card_id, space=RobotChat(recipient),
                                 card_param_map=params)
@@ -158,7 +171,7 @@ class ReminderDispatcher:
             if exc.code != ALREADY_DELIVERED:
                 raise
             results = []  # an earlier attempt delivered it before its outcome could be recorded
-        return {"outTrackId": card_id, "carrierIds": [r.carrier_id for r in results if r.success]}
+        return {"outTrackId": card_id, "channel": "card", "carrierIds": [r.carrier_id for r in results if r.success]}
 
     async def _failed(self, rows: list[Claimed], exc: DingTalkError) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "text"
     dingtalk_card_template_id: str = ""
+    dingtalk_agent_id: int | None = None
     work_hours: str = "09:00-18:00"
     org_holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
     org_workdays: Annotated[list[date], NoDecode] = Field(default_factory=list)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.app import Bot, org_policy
 from bot.dingtalk import DingTalkClient
 from handlers.directory import sync_directory
+from handlers.reminders.rules import default_rules
 from handlers.reminders.schedule import replan_all
 from storage import assessments
 from storage.db import create_engine, make_session_factory
@@ -156,3 +157,42 @@ async def test_dingtalk_failures_delay_reminders_but_lose_none(
     assert second.sent == 1
     calls = await control.calls(CARD_CREATE)
     assert [c["status"] for c in calls][-1] == 200 and len([c for c in calls if c["status"] == 200]) == 1
+
+
+async def test_a_forwarded_reminder_card_clicked_by_someone_else_is_refused(
+    bot: Bot, control: SandboxControl, clock: TestClock
+) -> None:
+    [assessment_id] = await setup_assessments(bot, clock, "lei.mei", 1)
+    await deliver_first(bot, clock)
+    [card] = await control.wait_calls(CARD_CREATE)
+    card_id = card["body"]["outTrackId"]
+    await control.call("POST", f"cards/{card_id}/forward", {"fromUserId": "lei.mei", "toUserId": "cheang.kawai"})
+    since = await control.next_call_index()
+    await control.call("POST", f"cards/{card_id}/click",
+                       {"userId": "cheang.kawai",
+                        "params": {"action": "reminder", "do": "done", "assessment": str(assessment_id),
+                                   "note": "closing someone else's work"}})
+    [refusal] = await control.wait_calls(BATCH_SEND, since=since)
+    assert refusal["body"]["userIds"] == ["cheang.kawai"]
+    assert (await assessment(bot, assessment_id)).status == "open"
+
+    await control.call("POST", f"cards/{card_id}/click",
+                       {"userId": "lei.mei", "params": {"action": "reminder", "do": "delegate",
+                                                        "assessment": str(assessment_id), "to": "cheang.kawai"}})
+    assert (await assessment(bot, assessment_id)).owner == "cheang.kawai"
+
+
+async def test_a_rule_can_send_reminders_as_dingtalk_todos(bot: Bot, control: SandboxControl, clock: TestClock) -> None:
+    engine = create_engine(bot.settings.database_url)
+    try:
+        async with make_session_factory(engine)() as session, session.begin():
+            rule = default_rules()["transfer_route"].model_copy(update={"channel": "todo"})
+            await assessments.save_rule(session, "transfer_route", rule.model_dump(mode="json"), by="admin.wong",
+                                        at=clock())
+    finally:
+        await engine.dispose()
+    await setup_assessments(bot, clock, "wong.kachun", 1)
+    await deliver_first(bot, clock)
+    [todo] = await control.wait_calls("/v1.0/todo/users/union-wong-kachun/tasks")
+    assert todo["status"] == 200 and "payroll" in todo["body"]["subject"]
+    assert await control.calls(CARD_CREATE) == []
