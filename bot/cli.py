@@ -10,20 +10,17 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from bot.app import Bot, StartupError, migrate, org_policy
+from bot.admin_commands import reminders_command, run_classification_followups, start_programme
+from bot.app import Bot, StartupError, migrate
 from bot.dingtalk import DingTalkClient, DingTalkError
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.stream import SUBSCRIPTIONS, USER_AGENT
-from handlers.classification.followup import run_followups
-from handlers.reminders.preview import preview
-from handlers.reminders.programme import start_self_assessment
-from storage.db import create_engine, make_session_factory
 from storage.migrate import head_revision
 
 if TYPE_CHECKING:
@@ -47,7 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         "followups", help="nudge, escalate or expire unanswered classification questions now (or as of --at)")
     followups.add_argument("--at", type=_instant, help="act as if it were this time (ISO 8601, e.g. 2027-01-04T09:00)")
     reminders = commands.add_parser("reminders", help="assessment reminders")
-    preview = reminders.add_subparsers(dest="reminders_command", required=True, metavar="ACTION").add_parser(
+    reminder_actions = reminders.add_subparsers(dest="reminders_command", required=True, metavar="ACTION")
+    reminder_actions.add_parser("rules", help="print every assessment type's reminder rule as JSON")
+    set_rule = reminder_actions.add_parser("set-rule", help="validate and save one type's rule (JSON on stdin)")
+    set_rule.add_argument("assessment_type")
+    set_rule.add_argument("--by", default="cli", help="who changes it, for the audit log (a userId)")
+    preview = reminder_actions.add_parser(
         "preview", help="print what would go out at an instant, and why, without sending")
     preview.add_argument("--at", type=_instant, required=True, help="the instant (ISO 8601, org timezone if no offset)")
     preview.add_argument("--minutes", type=int, default=1, help="how long a window after --at to include (default 1)")
@@ -75,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands: dict[str, Callable[[Settings], Coroutine[Any, Any, int]]] = {
         "run": run_bot, "sandbox": run_sandbox, "db": upgrade_database, "check": check_setup,
         "followups": lambda s: run_classification_followups(s, args.at),
-        "reminders": lambda s: preview_reminders(s, args.at, args.minutes),
+        "reminders": lambda s: reminders_command(s, args),
         "self-assessment": lambda s: start_programme(s, args.owner),
     }
     try:
@@ -107,54 +109,16 @@ async def upgrade_database(settings: Settings) -> int:
     return EXIT_OK
 
 
-async def run_classification_followups(settings: Settings, at: datetime | None) -> int:
-    """Take the due follow-up steps; the running bot sends what they queue."""
-    await migrate(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        now = datetime.now(UTC)
-        report = await run_followups(make_session_factory(engine), org_policy(settings), at or now, sends_due=now)
-    finally:
-        await engine.dispose()
-    print(f"nudged {report.nudged}, escalated {report.escalated}, expired {report.expired}")
-    return EXIT_OK
 
 
-async def preview_reminders(settings: Settings, at: datetime, minutes: int) -> int:
-    """Print the digest cards that would go out in [at, at + minutes), and why each item is in them."""
-    await migrate(settings.database_url)
-    engine = create_engine(settings.database_url)
-    policy = org_policy(settings)
-    try:
-        async with make_session_factory(engine)() as session:
-            cards = await preview(session, policy, at, timedelta(minutes=max(minutes, 1)))
-    finally:
-        await engine.dispose()
-    shown = at.astimezone(policy.calendar.timezone).strftime("%Y-%m-%d %H:%M %Z")
-    if not cards:
-        print(f"Nothing would go out at {shown}.")
-        return EXIT_OK
-    print(f"At {shown}, {len(cards)} reminder card(s) would go out:")
-    for card in cards:
-        when = card.send_at.astimezone(policy.calendar.timezone).strftime("%H:%M")
-        print(f"  {when} to {card.name} ({card.recipient}):")
-        for line in card.lines:
-            print(f"    #{line.assessment_id} {line.title} [{line.kind}]: {line.reason}")
-    return EXIT_OK
 
 
-async def start_programme(settings: Settings, owner: str) -> int:
-    """Open the five assessments of the self-assessment programme; the running bot reminds the owner."""
-    await migrate(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        async with make_session_factory(engine)() as session, session.begin():
-            steps = await start_self_assessment(session, owner=owner, by="cli", at=datetime.now(UTC))
-    finally:
-        await engine.dispose()
-    for step in steps:
-        print(f"#{step.id} due {step.due_at.astimezone(settings.timezone):%Y-%m-%d}: {step.title}")
-    return EXIT_OK
+
+
+
+
+
+
 
 
 async def run_bot(settings: Settings) -> int:
