@@ -15,10 +15,10 @@ from handlers.reminders.programme import start_self_assessment
 from handlers.reminders.rules import ASSESSMENT_TYPES, ReminderRule, rule_errors
 from handlers.reminders.schedule import effective_rule
 from storage.assessments import save_rule
-from storage.audit import append_audit
+from storage.audit import append_audit, verify_chain
 from storage.db import create_engine, make_session_factory
 
-EXIT_OK, EXIT_CONFIG = 0, 2
+EXIT_OK, EXIT_BROKEN, EXIT_CONFIG = 0, 1, 2
 
 
 async def run_classification_followups(settings: Settings, at: datetime | None) -> int:
@@ -116,3 +116,20 @@ async def start_programme(settings: Settings, owner: str) -> int:
     for step in steps:
         print(f"#{step.id} due {step.due_at.astimezone(settings.timezone):%Y-%m-%d}: {step.title}")
     return EXIT_OK
+
+
+async def verify_audit_log(settings: Settings) -> int:
+    """Check the audit log's hash chain; exit 1 naming the first broken entry."""
+    await migrate(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            report = await verify_chain(session)
+    finally:
+        await engine.dispose()
+    if report.ok:
+        print(f"audit log intact: {report.checked} entries verified")
+        return EXIT_OK
+    print(f"audit log BROKEN at entry {report.first_broken_seq}: {report.reason} "
+          f"({report.checked} entries before it verified)")
+    return EXIT_BROKEN

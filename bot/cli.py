@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from bot.admin_commands import reminders_command, run_classification_followups, start_programme
+from bot.admin_commands import (
+    reminders_command,
+    run_classification_followups,
+    start_programme,
+    verify_audit_log,
+)
 from bot.app import Bot, StartupError, migrate
 from bot.dingtalk import DingTalkClient, DingTalkError
 from bot.logs import configure_logging
@@ -53,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
         "preview", help="print what would go out at an instant, and why, without sending")
     preview.add_argument("--at", type=_instant, required=True, help="the instant (ISO 8601, org timezone if no offset)")
     preview.add_argument("--minutes", type=int, default=1, help="how long a window after --at to include (default 1)")
+    audit = commands.add_parser("audit", help="the hash-chained audit log")
+    audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION").add_parser(
+        "verify", help="check every entry's hash and link; name the first broken one")
     programme = commands.add_parser("self-assessment", help="start the five-step self-assessment programme")
     programme.add_argument("--owner", required=True, help="the DingTalk userId who owns the five steps")
     return parser
@@ -79,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "followups": lambda s: run_classification_followups(s, args.at),
         "reminders": lambda s: reminders_command(s, args),
         "self-assessment": lambda s: start_programme(s, args.owner),
+        "audit": verify_audit_log,
     }
     try:
         return asyncio.run(commands[args.command](settings))

@@ -40,3 +40,17 @@ def test_the_programme_then_the_preview(tmp_path: Path) -> None:
     month = run(tmp_path, "reminders", "preview", "--at", now, "--minutes", str(40 * 24 * 60))
     assert month.returncode == 0 and "lei.mei" in month.stdout and "[lead:" in month.stdout
     assert "自我評估 1/5" in month.stdout
+
+
+def test_audit_verify_passes_then_names_the_altered_entry(tmp_path: Path) -> None:
+    import sqlite3
+
+    assert run(tmp_path, "self-assessment", "--owner", "lei.mei").returncode == 0  # writes one audit entry
+    for _ in range(2):
+        assert run(tmp_path, "self-assessment", "--owner", "sou.kamfai").returncode == 0
+    intact = run(tmp_path, "audit", "verify")
+    assert intact.returncode == 0 and "3 entries verified" in intact.stdout
+    with sqlite3.connect(tmp_path / "data" / "compliance-bot.sqlite3") as db:
+        db.execute("""UPDATE audit_events SET details = '{"owner": "somebody.else"}' WHERE seq = 2""")
+    broken = run(tmp_path, "audit", "verify")
+    assert broken.returncode == 1 and "entry 2" in broken.stdout
