@@ -60,6 +60,9 @@ class OutboxSender:
         self._stopping = False
         self._sent_by_kind: dict[str, int] = defaultdict(int)
         self._progress = asyncio.Condition()
+        # File digests download whole files; they run beside the drain so no one's reply waits for them.
+        self._digests: set[asyncio.Task[bool]] = set()
+        self._digest_slots = asyncio.Semaphore(4)
 
     def kick(self) -> None:
         self._wake.set()
@@ -83,6 +86,8 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox drain failed; will retry")
             if stopping:
+                if self._digests:
+                    await asyncio.wait(set(self._digests))
                 return
 
     async def drain(self) -> int:
@@ -96,9 +101,21 @@ class OutboxSender:
                 return sent
             ordered: dict[str, list[Row]] = defaultdict(list)
             for row in sorted(claimed):
+                if row[1] == FILE_DIGEST:
+                    self._digest_later(row)
+                    continue
                 ordered[_order_key(row[1], row[2], row[0])].append(row)
             results = await asyncio.gather(*(self._send_in_order(group) for group in ordered.values()))
             sent += sum(results)
+
+    def _digest_later(self, row: Row) -> None:
+        async def digest() -> bool:
+            async with self._digest_slots:
+                return await self._send_one(*row)
+
+        task = asyncio.create_task(digest())
+        self._digests.add(task)
+        task.add_done_callback(self._digests.discard)
 
     async def _send_in_order(self, rows: list[Row]) -> int:
         for index, row in enumerate(rows):

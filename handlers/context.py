@@ -85,9 +85,14 @@ class HandlerContext:
         await self._enqueue(FILE_DIGEST, {"fileId": file_id, "downloadCode": download_code})
 
     async def record(self, actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
-        """Append an entry to the hash-chained audit log, in this transaction."""
-        await audit.append_audit(self.session, actor=actor, action=action, subject=subject, details=details,
-                                 at=self.now)
+        """Append an entry to the hash-chained audit log, in this transaction.
+
+        The log is kept in real time order: a run "as if it were" another time notes that time instead.
+        """
+        at = self.sends_due or self.now
+        if at != self.now:
+            details = {**details, "asOf": self.now.isoformat()}
+        await audit.append_audit(self.session, actor=actor, action=action, subject=subject, details=details, at=at)
 
     async def _enqueue(self, kind: str, payload: dict[str, Any]) -> None:
         self._queued += 1
