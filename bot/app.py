@@ -8,12 +8,14 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.dingtalk import DingTalkClient
 from bot.dispatcher import Dispatcher
@@ -28,6 +30,7 @@ from handlers.context import ClassificationPolicy, OrgPolicy
 from handlers.directory import SyncReport, sync_directory
 from handlers.reminders.intake import take_up_obligations
 from handlers.reminders.schedule import replan_all
+from handlers.signoff.watch import check_signed_registers
 from handlers.worktime import WorkCalendar
 from storage.db import create_engine, ensure_sqlite_directory, make_session_factory
 from storage.migrate import head_revision, schema_is_current, upgrade_to_head
@@ -96,7 +99,6 @@ class Bot:
         engine = create_engine(settings.database_url)
         self._stack.push_async_callback(engine.dispose)
         sessions = make_session_factory(engine)
-
         client = DingTalkClient(
             client_id=settings.dingtalk_client_id,
             client_secret=settings.dingtalk_client_secret.get_secret_value(),
@@ -106,36 +108,28 @@ class Bot:
             default_rate_limit=settings.dingtalk_rate_limit,
         )
         self._stack.push_async_callback(client.close)
+        self.http_port = await self._serve_http(engine, sessions)
+        public_url = settings.public_url or f"http://{settings.http_host}:{self.http_port}"
+        policy = replace(org_policy(settings), public_url=public_url.rstrip("/"))
 
         self.sender = sender = OutboxSender(sessions, client, self.clock, interval=settings.outbox_interval)
-        policy = org_policy(settings)
         dispatcher = Dispatcher(sessions, policy, self.clock, on_committed=sender.kick)
-        self.stream = StreamConnection(client, dispatcher.dispatch,
-                                       StreamOptions(idle_timeout=settings.stream_idle_timeout))
+        self.stream = stream = StreamConnection(client, dispatcher.dispatch,
+                                                StreamOptions(idle_timeout=settings.stream_idle_timeout))
+        self.reminders = ReminderDispatcher(sessions, client, policy, self.clock,
+                                            lease=timedelta(seconds=settings.reminder_lease_seconds),
+                                            agent_id=settings.dingtalk_agent_id)
+        sync_now = self._schedule(sessions, client, policy, sender)
+        self._spawn(sender.run(), "outbox")
+        self._spawn(stream.run(), "stream")
+        self._spawn(run_job("sync-directory", sync_now), "directory-sync")  # fill the cache at start
+        log.info("HTTP server on http://%s:%d (healthz, readyz)", settings.http_host, self.http_port)
 
-        scheduler = JobScheduler(settings.bot_timezone)
-        scheduler.every("prune-frames", 3600, frame_pruner(sessions, self.clock))
-        def sync_directory_now() -> Awaitable[SyncReport]:
-            return sync_directory(sessions, client, self.clock())
-
-        # Each sync costs about 3 calls per department and 1 per user of the org's monthly API quota.
-        scheduler.every("sync-directory", DIRECTORY_SYNC_INTERVAL, sync_directory_now)
-        reminder_sender = ReminderDispatcher(sessions, client, policy, self.clock,
-                                             lease=timedelta(seconds=settings.reminder_lease_seconds),
-                                             agent_id=settings.dingtalk_agent_id)
-        self.reminders = reminder_sender
-        scheduler.every("assessments-intake", 300, lambda: take_up_obligations(sessions, policy, self.clock()))
-        scheduler.every("reminders-plan", 300, lambda: replan_all(sessions, policy, self.clock()))
-        scheduler.every("reminders-dispatch", settings.reminder_dispatch_seconds, reminder_sender.dispatch_due)
-        scheduler.every("classification-followups", 60,
-                        lambda: run_followups(sessions, policy, self.clock(), on_committed=sender.kick))
-        scheduler.start()
-        self._stack.callback(scheduler.shutdown)
-
-        stream = self.stream
-        readiness = Readiness(stream_connected=stream.connected.is_set,
+    async def _serve_http(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> int:
+        settings = self.settings
+        readiness = Readiness(stream_connected=lambda: self.stream is not None and self.stream.connected.is_set(),
                               schema_current=lambda: schema_is_current(engine))
-        runner = web.AppRunner(create_http_app(readiness), access_log=None)
+        runner = web.AppRunner(create_http_app(readiness, sessions), access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
@@ -145,12 +139,30 @@ class Bot:
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
             where = f"{settings.http_host}:{settings.http_port}"
             raise StartupError(f"cannot listen on {where} (HTTP_PORT): {reason}") from None
-        self.http_port = int(runner.addresses[0][1])
+        return int(runner.addresses[0][1])
 
-        self._spawn(sender.run(), "outbox")
-        self._spawn(stream.run(), "stream")
-        self._spawn(run_job("sync-directory", sync_directory_now), "directory-sync")  # fill the cache at start
-        log.info("HTTP server on http://%s:%d (healthz, readyz)", settings.http_host, self.http_port)
+    def _schedule(self, sessions: async_sessionmaker[AsyncSession], client: DingTalkClient, policy: OrgPolicy,
+                  sender: OutboxSender) -> Callable[[], Awaitable[SyncReport]]:
+        """Register every periodic job; returns the directory sync, which also runs once at start."""
+        clock, reminders = self.clock, self.reminders
+        assert reminders is not None
+
+        def sync_directory_now() -> Awaitable[SyncReport]:
+            return sync_directory(sessions, client, clock())
+
+        scheduler = JobScheduler(self.settings.bot_timezone)
+        scheduler.every("prune-frames", 3600, frame_pruner(sessions, clock))
+        # Each sync costs about 3 calls per department and 1 per user of the org's monthly API quota.
+        scheduler.every("sync-directory", DIRECTORY_SYNC_INTERVAL, sync_directory_now)
+        scheduler.every("assessments-intake", 300, lambda: take_up_obligations(sessions, policy, clock()))
+        scheduler.every("reminders-plan", 300, lambda: replan_all(sessions, policy, clock()))
+        scheduler.every("reminders-dispatch", self.settings.reminder_dispatch_seconds, reminders.dispatch_due)
+        scheduler.every("classification-followups", 60,
+                        lambda: run_followups(sessions, policy, clock(), on_committed=sender.kick))
+        scheduler.every("signoff-register-check", 3600, lambda: check_signed_registers(sessions, policy, clock()))
+        scheduler.start()
+        self._stack.callback(scheduler.shutdown)
+        return sync_directory_now
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from bot import signoff_commands
 from bot.admin_commands import (
     reminders_command,
     run_classification_followups,
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         "preview", help="print what would go out at an instant, and why, without sending")
     preview.add_argument("--at", type=_instant, required=True, help="the instant (ISO 8601, org timezone if no offset)")
     preview.add_argument("--minutes", type=int, default=1, help="how long a window after --at to include (default 1)")
+    signoff_commands.add_parser(commands)
     audit = commands.add_parser("audit", help="the hash-chained audit log")
     audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION").add_parser(
         "verify", help="check every entry's hash and link; name the first broken one")
@@ -88,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reminders": lambda s: reminders_command(s, args),
         "self-assessment": lambda s: start_programme(s, args.owner),
         "audit": verify_audit_log,
+        "signoff": lambda s: signoff_commands.run(s, args),
     }
     try:
         return asyncio.run(commands[args.command](settings))

@@ -8,6 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.pages import add_pages
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +55,11 @@ async def security_headers(
     return response
 
 
-def create_http_app(readiness: Readiness) -> web.Application:
+def create_http_app(readiness: Readiness, sessions: async_sessionmaker[AsyncSession]) -> web.Application:
     """The aiohttp application the bot serves on HTTP_HOST:HTTP_PORT."""
     app = web.Application(middlewares=[security_headers])
     app[READINESS] = readiness
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    add_pages(app, sessions)
     return app

@@ -175,11 +175,13 @@ class ReminderDispatcher:
 
     async def _failed(self, rows: list[Claimed], exc: DingTalkError) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
+        # One retry time for the whole card: its rows retried apart would be claimed apart, and the first to go
+        # would take the card id, leaving the others "already delivered" (param.cardAlreadyExist) but never shown.
+        retry_at = self._clock() + retry_delay(max(row.attempts for row in rows))
         async with self._sessions() as session, session.begin():
             for row in rows:
                 if exc.retryable and row.attempts < MAX_ATTEMPTS:
-                    await reminders.mark_reminder_retry(session, row.id, error=str(exc),
-                                                        next_attempt_at=self._clock() + retry_delay(row.attempts))
+                    await reminders.mark_reminder_retry(session, row.id, error=str(exc), next_attempt_at=retry_at)
                     counts["retried"] += 1
                 else:
                     await reminders.mark_reminder_failed(session, row.id, error=str(exc))

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str = ""
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8765, ge=0, le=65535)
     bot_timezone: str = "Asia/Macau"

@@ -10,13 +10,16 @@ from handlers.classification.answer import on_classify
 from handlers.context import HandlerContext
 from handlers.inbound import CardAction, CardResponse
 from handlers.reminders.actions import on_reminder_click
+from handlers.signoff.decide import on_signoff
 
 log = logging.getLogger(__name__)
 
 CardActionHandler = Callable[[HandlerContext, CardAction], Awaitable[CardResponse]]
 
 # The `action` param of every card button the bot sends, and the use case that answers it.
-CARD_ACTIONS: dict[str, CardActionHandler] = {"classify": on_classify, "reminder": on_reminder_click}
+CARD_ACTIONS: dict[str, CardActionHandler] = {
+    "classify": on_classify, "reminder": on_reminder_click, "signoff": on_signoff,
+}
 
 
 async def on_card_action(ctx: HandlerContext, action: CardAction) -> CardResponse:

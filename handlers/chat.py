@@ -13,6 +13,7 @@ from handlers.classification.share import ask_to_classify, quoted_file_unreadabl
 from handlers.context import HandlerContext
 from handlers.inbound import ChatMessage
 from handlers.reminders.actions import on_reminder_command
+from handlers.signoff.decide import on_signoff_reason
 from storage import preferences
 
 Command = Callable[[HandlerContext, ChatMessage, str], Awaitable[None]]
@@ -87,7 +88,10 @@ async def on_chat_message(ctx: HandlerContext, msg: ChatMessage) -> None:
     command = COMMANDS.get(name)
     if command is not None:
         await command(ctx, msg, argument)
-    elif not msg.is_group and await on_reason_message(ctx, msg.sender, msg.text):
-        return
-    else:
+    elif msg.is_group or not await _took_as_reason(ctx, msg):
         await _reply(ctx, msg, "unknown_command", text=msg.text[:200])
+
+
+async def _took_as_reason(ctx: HandlerContext, msg: ChatMessage) -> bool:
+    """Text that answers the bot's question "why?" (a sign-off rejection, a lowered level)."""
+    return await on_signoff_reason(ctx, msg.sender, msg.text) or await on_reason_message(ctx, msg.sender, msg.text)

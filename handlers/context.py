@@ -40,6 +40,7 @@ class OrgPolicy:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     card_template_id: str | None = None
     classification: ClassificationPolicy = field(default_factory=ClassificationPolicy)
+    public_url: str = ""  # where people open the bot's pages (reports, certificates)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime, exact_json, portable_json
@@ -315,3 +315,97 @@ class Reminder(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+SIGNING_ORDERS: Final = ("parallel", "sequential")
+CAMPAIGN_STATUSES: Final = ("draft", "active", "completed", "rejected", "cancelled", "superseded")
+SIGNER_STATUSES: Final = ("waiting", "pending", "approved", "rejected")
+SigningOrder = Literal["parallel", "sequential"]
+CampaignStatus = Literal["draft", "active", "completed", "rejected", "cancelled", "superseded"]
+SignerStatus = Literal["waiting", "pending", "approved", "rejected"]
+
+
+class SignoffSnapshot(Base):
+    """The figures a campaign's signers sign, frozen when it starts; sha256 covers the canonical JSON of data.
+
+    It names no campaign (the campaign points here), so the two tables never refer to each other in a cycle.
+    """
+
+    __tablename__ = "signoff_snapshots"
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Hashed: kept as written so anyone can recompute sha256 from the stored value.
+    data: Mapped[dict[str, Any]] = mapped_column(exact_json())
+    sha256: Mapped[str] = mapped_column(String(64))
+    # {"zh-Hant": {"sha256": ...}, ...}: which renderings exist; the HTML itself is in signoff_reports.
+    reports: Mapped[dict[str, Any]] = mapped_column(portable_json())
+
+
+class SignoffReport(Base):
+    """A snapshot rendered as HTML in one language, with the SHA-256 of that HTML."""
+
+    __tablename__ = "signoff_reports"
+    __table_args__ = (
+        CheckConstraint(_one_of("language", SUPPORTED_LANGUAGES), name="language"),
+        UniqueConstraint("snapshot_id", "language"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    snapshot_id: Mapped[int] = mapped_column(BIG_ID, ForeignKey("signoff_snapshots.id"))
+    language: Mapped[str] = mapped_column(String(16))
+    html: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class SignoffCampaign(Base):
+    """One round of the annual sign-off; restarting makes a new row whose previous_id names this one."""
+
+    __tablename__ = "signoff_campaigns"
+    __table_args__ = (
+        CheckConstraint(_one_of("signing_order", SIGNING_ORDERS), name="signing_order"),
+        CheckConstraint(_one_of("status", CAMPAIGN_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # The design's `order`; ORDER is a reserved word in SQL.
+    signing_order: Mapped[SigningOrder] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[CampaignStatus] = mapped_column(String(16), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    # Unique: two concurrent restarts of one round cannot both create a next round.
+    previous_id: Mapped[int | None] = mapped_column(BIG_ID, ForeignKey("signoff_campaigns.id"), unique=True)
+    snapshot_id: Mapped[int | None] = mapped_column(BIG_ID, ForeignKey("signoff_snapshots.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    certificate_html: Mapped[str | None] = mapped_column(Text)
+    certificate_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignoffSigner(Base):
+    """One signer of one campaign: where they stand in the order, their card and their decision."""
+
+    __tablename__ = "signoff_signers"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", SIGNER_STATUSES), name="status"),
+        UniqueConstraint("campaign_id", "user_id"),
+        UniqueConstraint("campaign_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[int] = mapped_column(BIG_ID, ForeignKey("signoff_campaigns.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[SignerStatus] = mapped_column(String(16))
+    card_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    awaiting_reason: Mapped[bool] = mapped_column(default=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    union_id: Mapped[str | None] = mapped_column(String(64))

@@ -53,6 +53,9 @@ REMINDER_ITEMS = [
      "overdue": True, "basis": "Law 8/2005 Art. 17", "owner": "鄭家慧"},
 ]
 CASES.update({
+    "signoff_notice": {"event": Trusted("rejected"), "year": "2026", "campaign_title": "2026 年度報告",
+                       "signer": "王家俊", "state": "", "reason": "processor contract overdue", "progress": "",
+                       "link": "", "sha256": "", "campaign_id": "3"},
     "reminder_failed": {"recipient": "李美", "title_text": Trusted("Processor contract"),
                         "error": "invalidParameter.userIds"},
     "assessment_update": {"change": Trusted("need_note"), "title_text": "Processor contract", "number": "13",
@@ -93,7 +96,27 @@ def test_every_template_exists_in_every_language() -> None:
     names = {path.name for language in LANGUAGES for path in (TEMPLATES / language).glob("*.j2")}
     for language in LANGUAGES:
         assert {p.name for p in (TEMPLATES / language).glob("*.j2")} == names, language
-    assert {name.removesuffix(".md.j2") for name in names} == set(CASES) | {"classify_card", "reminder_card"}
+    cards = {"classify_card", "reminder_card", "signoff_card"}
+    assert {name.removesuffix(".md.j2") for name in names if name.endswith(".md.j2")} == set(CASES) | cards
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_signoff_card_matches_golden(language: Language) -> None:
+    buttons = (CardButton("Approve", {"action": "signoff", "decision": "approve", "campaign": "3"}, "primary"),
+               CardButton("Reject", {"action": "signoff", "decision": "reject", "campaign": "3"}, "danger"))
+    content = render_card(
+        "signoff_card", language, status="pending", buttons=buttons, year="2026", campaign_title="2026 年度報告",
+        note="", classified=42, unclassified=3, flows_out=2, overdue=1, obligations=4, sha256=Trusted("ab" * 32),
+        report_url=Trusted("http://127.0.0.1:8080/signoff/reports/abab/en"), due="2027-01-31",
+        progress="1 of 3 signed.", decided_at="", reason="", closed=Trusted("active"))
+    template, params = param_map(content, None)
+    assert all(isinstance(value, str) for value in params.values())
+    text = json.dumps({"cardTemplateId": template, "cardParamMap": params}, ensure_ascii=False, indent=2) + "\n"
+    golden = GOLDEN / f"signoff_card.public.{language}.json"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_text(text, encoding="utf-8")
+    assert golden.exists(), f"no golden file {golden.name}; run with UPDATE_GOLDEN=1 and review it"
+    assert text == golden.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -33,6 +33,10 @@ APP_TABLES = {
     "assessments",
     "reminder_rules",
     "reminders",
+    "signoff_snapshots",
+    "signoff_reports",
+    "signoff_campaigns",
+    "signoff_signers",
 }
 
 
