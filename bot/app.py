@@ -30,6 +30,7 @@ from handlers.context import ClassificationPolicy, OrgPolicy
 from handlers.directory import SyncReport, sync_directory
 from handlers.reminders.intake import take_up_obligations
 from handlers.reminders.schedule import replan_all
+from handlers.signoff.nudge import remind_signers
 from handlers.signoff.watch import check_signed_registers
 from handlers.worktime import WorkCalendar
 from storage.db import create_engine, ensure_sqlite_directory, make_session_factory
@@ -160,6 +161,7 @@ class Bot:
         scheduler.every("classification-followups", 60,
                         lambda: run_followups(sessions, policy, clock(), on_committed=sender.kick))
         scheduler.every("signoff-register-check", 3600, lambda: check_signed_registers(sessions, policy, clock()))
+        scheduler.every("signoff-reminders", 900, lambda: remind_signers(sessions, policy, clock()))
         scheduler.start()
         self._stack.callback(scheduler.shutdown)
         return sync_directory_now

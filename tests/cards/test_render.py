@@ -53,6 +53,7 @@ REMINDER_ITEMS = [
      "overdue": True, "basis": "Law 8/2005 Art. 17", "owner": "鄭家慧"},
 ]
 CASES.update({
+    "signoff_reminder": {"year": "2026", "campaign_title": "2026 年度報告", "due": "2027-01-31", "overdue": False},
     "signoff_notice": {"event": Trusted("rejected"), "year": "2026", "campaign_title": "2026 年度報告",
                        "signer": "王家俊", "state": "", "reason": "processor contract overdue", "progress": "",
                        "link": "", "sha256": "", "campaign_id": "3"},
