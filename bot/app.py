@@ -28,6 +28,7 @@ from bot.stream import StreamConnection, StreamOptions
 from handlers.classification.followup import run_followups
 from handlers.context import ClassificationPolicy, OrgPolicy
 from handlers.directory import SyncReport, sync_directory
+from handlers.links import link_key
 from handlers.reminders.intake import take_up_obligations
 from handlers.reminders.schedule import replan_all
 from handlers.signoff.nudge import remind_signers
@@ -74,6 +75,13 @@ def org_policy(settings: Settings) -> OrgPolicy:
                      card_template_id=settings.dingtalk_card_template_id or None, classification=classification)
 
 
+def linked_policy(settings: Settings, http_port: int) -> OrgPolicy:
+    """The org policy with where the bot's pages are and the key that signs links to them."""
+    public_url = settings.public_url or f"http://{settings.http_host}:{http_port}"
+    return replace(org_policy(settings), public_url=public_url.rstrip("/"),
+                   link_key=link_key(settings.link_signing_secret()))
+
+
 class StartupError(Exception):
     """Something outside the code (the database, a port) stops the bot from starting."""
 
@@ -91,6 +99,8 @@ class Bot:
         self.stream: StreamConnection | None = None
         self.sender: OutboxSender | None = None
         self.reminders: ReminderDispatcher | None = None
+        self.scheduler: JobScheduler | None = None
+        self.link_key = link_key(settings.link_signing_secret())
 
     async def start(self) -> None:
         """Migrate the database, then start every part; returns once all are running."""
@@ -110,8 +120,7 @@ class Bot:
         )
         self._stack.push_async_callback(client.close)
         self.http_port = await self._serve_http(engine, sessions)
-        public_url = settings.public_url or f"http://{settings.http_host}:{self.http_port}"
-        policy = replace(org_policy(settings), public_url=public_url.rstrip("/"))
+        policy = linked_policy(settings, self.http_port)
 
         self.sender = sender = OutboxSender(sessions, client, self.clock, interval=settings.outbox_interval)
         dispatcher = Dispatcher(sessions, policy, self.clock, on_committed=sender.kick)
@@ -130,7 +139,7 @@ class Bot:
         settings = self.settings
         readiness = Readiness(stream_connected=lambda: self.stream is not None and self.stream.connected.is_set(),
                               schema_current=lambda: schema_is_current(engine))
-        runner = web.AppRunner(create_http_app(readiness, sessions), access_log=None)
+        runner = web.AppRunner(create_http_app(readiness, sessions, self.link_key), access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
@@ -163,7 +172,7 @@ class Bot:
         scheduler.every("signoff-register-check", 3600, lambda: check_signed_registers(sessions, policy, clock()))
         scheduler.every("signoff-reminders", 900, lambda: remind_signers(sessions, policy, clock()))
         scheduler.start()
-        self._stack.callback(scheduler.shutdown)
+        self.scheduler = scheduler
         return sync_directory_now
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
@@ -184,6 +193,8 @@ class Bot:
 
     async def stop(self) -> None:
         """Stop taking frames, let in-flight handlers finish, send what they queued, then close everything."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.stream is not None:
             self.stream.stop()
             await self._wait_for("stream", 15)

@@ -11,9 +11,12 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import signoff_commands
 from bot.admin_commands import (
@@ -27,7 +30,8 @@ from bot.dingtalk import DingTalkClient, DingTalkError
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.stream import SUBSCRIPTIONS, USER_AGENT
-from storage.migrate import head_revision
+from storage.db import create_engine
+from storage.migrate import current_revision, head_revision
 
 if TYPE_CHECKING:
     from sandbox import Sandbox
@@ -69,11 +73,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _instant(value: str) -> datetime:
+    """An ISO 8601 time; one without an offset is read in the org's timezone once the settings are loaded."""
     try:
-        parsed = datetime.fromisoformat(value)
+        return datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time such as 2027-01-04T09:00") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=load_settings().timezone)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"compliance-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings.log_level, settings.log_format, settings.secrets())
+    if getattr(args, "at", None) is not None and args.at.tzinfo is None:
+        args.at = args.at.replace(tzinfo=settings.timezone)
     commands: dict[str, Callable[[Settings], Coroutine[Any, Any, int]]] = {
         "run": run_bot, "sandbox": run_sandbox, "db": upgrade_database, "check": check_setup,
         "followups": lambda s: run_classification_followups(s, args.at),
@@ -180,6 +186,7 @@ async def _maybe_sandbox(settings: Settings) -> AsyncIterator[tuple[Settings, st
             "dingtalk_corp_id": config.corp_id,
             "dingtalk_openapi_endpoint": sandbox.url,
             "dingtalk_oapi_endpoint": sandbox.url,
+            "link_secret": SecretStr(settings.link_signing_secret()),  # as the admin commands will sign links
         }), sandbox.url
     finally:
         await sandbox.stop()
@@ -239,10 +246,27 @@ async def check_setup(settings: Settings) -> int:
                 print(f"{name}: FAILED: {exc}")
                 return EXIT_FAILED
             print(f"{name}: ok")
-    try:
-        await migrate(settings.database_url)
-    except StartupError as exc:
-        print(f"database: FAILED: {exc}")
+    return await _check_database(settings)
+
+
+async def _check_database(settings: Settings) -> int:
+    """Read-only: is the database reachable and its schema current? (`db upgrade` changes it.)"""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not await asyncio.to_thread(Path(url.database).exists):
+        print(f"database: FAILED: no database at {url.database} yet; run compliance-bot db upgrade "
+              "(compliance-bot run does it too)")
         return EXIT_FAILED
-    print(f"database: ok (revision {head_revision()})")
+    engine = create_engine(settings.database_url)
+    try:
+        revision = await current_revision(engine)
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"database: FAILED: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}")
+        return EXIT_FAILED
+    finally:
+        await engine.dispose()
+    if revision != head_revision():
+        print(f"database: FAILED: schema at {revision or 'nothing'}, newest is {head_revision()}; "
+              "run compliance-bot db upgrade (compliance-bot run does it too)")
+        return EXIT_FAILED
+    print(f"database: ok (revision {revision})")
     return EXIT_OK

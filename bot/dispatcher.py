@@ -142,10 +142,14 @@ class Dispatcher:
         return DispatchResult(build_ack(frame.message_id, ACK_OK, "OK", {}))
 
     async def _handle(self, frame: Frame, route: Route) -> DispatchResult:
-        for _ in range(2):  # a lost insert race is retried once, and then replays the winner's outcome
+        for attempt in range(2):  # a lost insert race is retried once, and then replays the winner's outcome
             try:
                 return await self._handle_once(frame, route)
-            except IntegrityError:
+            except IntegrityError as exc:
+                if attempt == 1:  # not a race on the frame id: the handler's own writes conflict
+                    log.exception("handler writes conflict for frame %s (%s)", frame.message_id, frame.topic)
+                    await self._record_failure(frame, exc)
+                    break
                 log.info("frame %s was handled concurrently elsewhere; replaying its outcome", frame.message_id)
             except FrameError as exc:
                 return await self._reject(frame.raw, exc)
@@ -156,7 +160,8 @@ class Dispatcher:
                 await self._record_failure(frame, exc)
                 data = EVENT_RETRY if frame.type == "EVENT" else {"response": None}
                 return DispatchResult(build_ack(frame.message_id, ACK_ERROR, "handler failed", data))
-        return DispatchResult(build_ack(frame.message_id, ACK_ERROR, "concurrent handling", None))
+        data = EVENT_RETRY if frame.type == "EVENT" else {"response": None}
+        return DispatchResult(build_ack(frame.message_id, ACK_ERROR, "handler failed", data))
 
     async def _handle_once(self, frame: Frame, route: Route) -> DispatchResult:
         async with self._sessions() as session, session.begin():

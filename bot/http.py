@@ -55,11 +55,12 @@ async def security_headers(
     return response
 
 
-def create_http_app(readiness: Readiness, sessions: async_sessionmaker[AsyncSession]) -> web.Application:
+def create_http_app(readiness: Readiness, sessions: async_sessionmaker[AsyncSession],
+                    link_key: bytes) -> web.Application:
     """The aiohttp application the bot serves on HTTP_HOST:HTTP_PORT."""
     app = web.Application(middlewares=[security_headers])
     app[READINESS] = readiness
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    add_pages(app, sessions)
+    add_pages(app, sessions, link_key)
     return app

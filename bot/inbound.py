@@ -102,7 +102,7 @@ def card_action(frame: Frame) -> CardAction:
     private = content.get("cardPrivateData") or data.get("cardPrivateData") or {}
     if not isinstance(private, dict):
         raise FrameError("card callback has no cardPrivateData", message_id=frame.message_id, topic=frame.topic)
-    params = _dict(private.get("params"))
+    params = dict(_dict(private.get("params")))
     action_ids = private.get("actionIds")
     action_ids = action_ids if isinstance(action_ids, list) else []
     if not params and action_ids:

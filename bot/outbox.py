@@ -20,8 +20,9 @@ from storage import classifications, outbox
 log = logging.getLogger(__name__)
 
 BATCH = 50
-LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 12
+LEASE = timedelta(minutes=10)
+# Transient failures are retried for about three days (the delay grows to an hour), then reported.
+MAX_ATTEMPTS = 80
 RETRY_CAP = timedelta(hours=1)
 MAX_FILE_BYTES = 200 * 1024 * 1024
 # An update can overtake its card's creation when the creation is waiting for a retry.
@@ -61,7 +62,7 @@ class OutboxSender:
         self._sent_by_kind: dict[str, int] = defaultdict(int)
         self._progress = asyncio.Condition()
         # File digests download whole files; they run beside the drain so no one's reply waits for them.
-        self._digests: set[asyncio.Task[bool]] = set()
+        self._digests: dict[int, asyncio.Task[bool]] = {}
         self._digest_slots = asyncio.Semaphore(4)
 
     def kick(self) -> None:
@@ -87,7 +88,7 @@ class OutboxSender:
                 log.exception("outbox drain failed; will retry")
             if stopping:
                 if self._digests:
-                    await asyncio.wait(set(self._digests))
+                    await asyncio.wait(set(self._digests.values()))
                 return
 
     async def drain(self) -> int:
@@ -109,13 +110,21 @@ class OutboxSender:
             sent += sum(results)
 
     def _digest_later(self, row: Row) -> None:
+        if row[0] in self._digests:
+            return  # still at work on it here; its lease ran out while it waited for a slot
+
         async def digest() -> bool:
             async with self._digest_slots:
                 return await self._send_one(*row)
 
         task = asyncio.create_task(digest())
-        self._digests.add(task)
-        task.add_done_callback(self._digests.discard)
+        self._digests[row[0]] = task
+        task.add_done_callback(lambda done: self._digest_done(row[0], done))
+
+    def _digest_done(self, row_id: int, task: asyncio.Task[bool]) -> None:
+        self._digests.pop(row_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("file digest %s failed", row_id, exc_info=task.exception())
 
     async def _send_in_order(self, rows: list[Row]) -> int:
         for index, row in enumerate(rows):
@@ -128,7 +137,7 @@ class OutboxSender:
 
     async def _send_one(self, row_id: int, kind: str, payload: dict[str, Any], attempts: int) -> bool:
         try:
-            result = await self._deliver(kind, payload)
+            result = await self._deliver(row_id, kind, payload)
         except DingTalkError as exc:
             await self._failed(row_id, exc, attempts)
             return False
@@ -149,7 +158,7 @@ class OutboxSender:
         async with self._progress:
             await self._progress.wait_for(lambda: self._sent_by_kind[kind] >= count)
 
-    async def _deliver(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _deliver(self, row_id: int, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         client = self._client
         if kind == ROBOT_OTO:
             chunks = await client.send_to_users(payload["userIds"], payload["msgKey"], payload["msgParam"])
@@ -164,6 +173,10 @@ class OutboxSender:
             delivered = await client.create_and_deliver_card(delivery)
             return {"carrierIds": [d.carrier_id for d in delivered if d.success]}
         if kind == CARD_UPDATE:
+            async with self._sessions() as session:
+                superseded = await outbox.newer_card_update(session, row_id, payload["outTrackId"])
+            if superseded:  # a later state of this card is queued or sent; this one must not overwrite it
+                return {"superseded": True}
             await client.update_card(payload["outTrackId"], payload["paramMap"])
             return {}
         if kind == FILE_DIGEST:

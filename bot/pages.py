@@ -1,19 +1,17 @@
-"""Sign-off reports and certificates as pages. Their URLs hold the document's SHA-256, which only the
-people the bot sent them to know; the mini-program's signed-in views come with the admin API."""
+"""Sign-off reports and certificates as pages, behind signed links (handlers.links) that only the people
+the bot sent them to have; the mini-program's signed-in views come with the admin API."""
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.links import valid
 from storage import signoff
-from storage.models import SignoffCampaign, SignoffSnapshot
+from storage.models import SignoffCampaign
 
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+LINK_KEY = web.AppKey("link_key", bytes)
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
@@ -23,32 +21,37 @@ def _page(html: str) -> web.Response:
     return response
 
 
+def _number(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound(text="not found") from None
+
+
 async def report(request: web.Request) -> web.Response:
-    sha256, language = request.match_info["sha256"], request.match_info["language"]
-    if not _HEX64.match(sha256):
-        raise web.HTTPNotFound(text="no such report")
+    snapshot_id, language = _number(request, "snapshot"), request.match_info["language"]
+    if not valid(request.app[LINK_KEY], f"report:{snapshot_id}", request.match_info["token"]):
+        raise web.HTTPNotFound(text="not found")
     async with request.app[SESSIONS]() as session:
-        snapshot = await session.scalar(select(SignoffSnapshot).where(SignoffSnapshot.sha256 == sha256).limit(1))
-        found = await signoff.report_of(session, snapshot.id, language) if snapshot else None
+        found = await signoff.report_of(session, snapshot_id, language)
     if found is None:
-        raise web.HTTPNotFound(text="no such report")
+        raise web.HTTPNotFound(text="not found")
     return _page(found.html)
 
 
 async def certificate(request: web.Request) -> web.Response:
-    sha256 = request.match_info["sha256"]
-    try:
-        campaign_id = int(request.match_info["campaign"])
-    except ValueError:
-        raise web.HTTPNotFound(text="no such certificate") from None
+    campaign_id = _number(request, "campaign")
     async with request.app[SESSIONS]() as session:
         campaign = await session.get(SignoffCampaign, campaign_id)
-    if campaign is None or not campaign.certificate_html or campaign.certificate_sha256 != sha256:
-        raise web.HTTPNotFound(text="no such certificate")
+    if campaign is None or not campaign.certificate_html or not valid(
+            request.app[LINK_KEY], f"certificate:{campaign.id}:{campaign.certificate_sha256}",
+            request.match_info["token"]):
+        raise web.HTTPNotFound(text="not found")
     return _page(campaign.certificate_html)
 
 
-def add_pages(app: web.Application, sessions: async_sessionmaker[AsyncSession]) -> None:
+def add_pages(app: web.Application, sessions: async_sessionmaker[AsyncSession], link_key: bytes) -> None:
     app[SESSIONS] = sessions
-    app.router.add_get("/signoff/reports/{sha256}/{language}", report)
-    app.router.add_get("/signoff/certificates/{campaign}/{sha256}", certificate)
+    app[LINK_KEY] = link_key
+    app.router.add_get("/signoff/reports/{snapshot}/{language}/{token}", report)
+    app.router.add_get("/signoff/certificates/{campaign}/{token}", certificate)

@@ -45,6 +45,7 @@ class Claimed:
     kind: str
     attempts: int
     card_id: str
+    claimed_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,11 @@ class ReminderDispatcher:
         DingTalk already knows and is not delivered twice.
         """
         claimed = await reminders.claim_due_reminders(session, now=now, limit=self._batch, lease=self._lease)
+        promised = {str((r.delivery or {})["outTrackId"]) for r in claimed if (r.delivery or {}).get("outTrackId")}
+        have = {r.id for r in claimed}
+        for card_id in promised:  # a retried card goes out whole, or not at all
+            extra = await reminders.claim_card_group(session, card_id, now=now, claimed_until=now + self._lease)
+            claimed += [r for r in extra if r.id not in have]
         fresh: dict[str, list[Reminder]] = defaultdict(list)
         for row in claimed:
             if not (row.delivery or {}).get("outTrackId"):
@@ -103,8 +109,8 @@ class ReminderDispatcher:
             for row in group:
                 row.delivery = {"outTrackId": card_id}
         await session.flush()
-        return [Claimed(r.id, r.assessment_id, r.recipient, r.kind, r.attempts, str(r.delivery["outTrackId"]))
-                for r in claimed if r.delivery]
+        return [Claimed(r.id, r.assessment_id, r.recipient, r.kind, r.attempts, str(r.delivery["outTrackId"]),
+                        r.claimed_until) for r in claimed if r.delivery]
 
     async def _deliver(self, recipient: str, rows: list[Claimed], now: datetime) -> dict[str, int]:
         async with self._slots:
@@ -120,11 +126,18 @@ class ReminderDispatcher:
             try:
                 delivery = await self._send(recipient, card_id, items, now)
             except DingTalkError as exc:
-                return {"skipped": len(stale), **await self._failed([r for r, _ in due], exc)}
+                failed = await self._failed([r for r, _ in due], str(exc), exc.code, exc.retryable)
+                return {"skipped": len(stale), **failed}
+            except (ValueError, KeyError, TypeError) as exc:  # a card we can never build; keep the rows, tell admins
+                log.exception("reminder card for %s could not be built", recipient)
+                failed = await self._failed([r for r, _ in due], repr(exc), "unbuildable", False)
+                return {"skipped": len(stale), **failed}
+            sent = 0
             async with self._sessions() as session, session.begin():
                 for row, _ in due:
-                    await reminders.mark_reminder_sent(session, row.id, at=self._clock(), delivery=delivery)
-            return {"skipped": len(stale), "sent": len(due)}
+                    sent += await reminders.mark_reminder_sent(session, row.id, at=self._clock(), delivery=delivery,
+                                                               claimed_until=row.claimed_until)
+            return {"skipped": len(stale), "sent": sent}
 
     async def _recheck(self, recipient: str, rows: list[Claimed]) -> tuple[list[tuple[Claimed, Assessment]],
                                                                            list[Claimed]]:
@@ -173,24 +186,24 @@ class ReminderDispatcher:
             results = []  # an earlier attempt delivered it before its outcome could be recorded
         return {"outTrackId": card_id, "channel": "card", "carrierIds": [r.carrier_id for r in results if r.success]}
 
-    async def _failed(self, rows: list[Claimed], exc: DingTalkError) -> dict[str, int]:
+    async def _failed(self, rows: list[Claimed], error: str, code: str, retryable: bool) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
-        # One retry time for the whole card: its rows retried apart would be claimed apart, and the first to go
-        # would take the card id, leaving the others "already delivered" (param.cardAlreadyExist) but never shown.
+        # One retry time for the whole card, so its rows are claimed again together.
         retry_at = self._clock() + retry_delay(max(row.attempts for row in rows))
         async with self._sessions() as session, session.begin():
             for row in rows:
-                if exc.retryable and row.attempts < MAX_ATTEMPTS:
-                    await reminders.mark_reminder_retry(session, row.id, error=str(exc), next_attempt_at=retry_at)
-                    counts["retried"] += 1
-                else:
-                    await reminders.mark_reminder_failed(session, row.id, error=str(exc))
-                    await self._tell_admins(session, row, exc)
+                if retryable and row.attempts < MAX_ATTEMPTS:
+                    if await reminders.mark_reminder_retry(session, row.id, error=error, next_attempt_at=retry_at,
+                                                           claimed_until=row.claimed_until):
+                        counts["retried"] += 1
+                elif await reminders.mark_reminder_failed(session, row.id, error=error,
+                                                          claimed_until=row.claimed_until):
+                    await self._tell_admins(session, row, code)
                     counts["failed"] += 1
-        log.warning("reminders to one recipient not sent (%s): %s", dict(counts), exc)
+        log.warning("reminders to one recipient not sent (%s): %s", dict(counts), error)
         return counts
 
-    async def _tell_admins(self, session: AsyncSession, row: Claimed, exc: DingTalkError) -> None:
+    async def _tell_admins(self, session: AsyncSession, row: Claimed, code: str) -> None:
         """A reminder DingTalk will never take is reported to the admins (through the outbox)."""
         assessment = await assessments.get_assessment(session, row.assessment_id)
         ctx = HandlerContext(session=session, now=self._clock(), origin=f"reminder-failed:{row.id}",
@@ -200,4 +213,4 @@ class ReminderDispatcher:
             language = await ctx.language_of(UserId(admin))
             await ctx.send_to_user(UserId(admin), render_message(
                 "reminder_failed", language, recipient=await display_name(session, row.recipient),
-                title_text=Trusted(title), error=f"{exc.code}"))
+                title_text=Trusted(title), error=code))

@@ -18,8 +18,14 @@ Job = Callable[[], Awaitable[object]]
 FRAME_RETENTION = timedelta(days=7)  # far longer than DingTalk keeps redelivering a frame
 
 
+_RUNNING: set[asyncio.Task[object]] = set()
+
+
 async def run_job(name: str, job: Job) -> None:
     """The trampoline: run one job, log its outcome; a failing job never takes the scheduler down."""
+    task = asyncio.current_task()
+    if task is not None:
+        _RUNNING.add(task)  # so shutdown can let it finish instead of cutting it off mid-transaction
     try:
         result = await job()
         log.debug("job %s finished: %s", name, result)
@@ -27,6 +33,9 @@ async def run_job(name: str, job: Job) -> None:
         raise
     except Exception:
         log.exception("job %s failed; it will run again at its next time", name)
+    finally:
+        if task is not None:
+            _RUNNING.discard(task)
 
 
 class JobScheduler:
@@ -42,9 +51,15 @@ class JobScheduler:
     def start(self) -> None:
         self._scheduler.start()
 
-    def shutdown(self) -> None:
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+    async def stop(self, grace: float = 15.0) -> None:
+        """Start no more jobs, let running ones finish (up to `grace` seconds), then shut down."""
+        if not self._scheduler.running:
+            return
+        self._scheduler.pause()
+        running = set(_RUNNING)
+        if running:
+            await asyncio.wait(running, timeout=grace)
+        self._scheduler.shutdown(wait=False)
 
 
 def frame_pruner(sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime]) -> Job:

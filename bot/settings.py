@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     public_url: str = ""
+    # Signs links to reports and certificates; by default derived from DINGTALK_CLIENT_SECRET.
+    link_secret: SecretStr = SecretStr("")
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8765, ge=0, le=65535)
     bot_timezone: str = "Asia/Macau"
@@ -128,8 +130,14 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        secret = self.dingtalk_client_secret.get_secret_value()
-        return [secret] if secret else []
+        values = (self.dingtalk_client_secret.get_secret_value(), self.link_secret.get_secret_value())
+        return [value for value in values if value]
+
+    def link_signing_secret(self) -> str:
+        """What links to the bot's pages are signed with; every process of one installation agrees on it."""
+        if self.link_secret.get_secret_value():
+            return self.link_secret.get_secret_value()
+        return "sandbox" if self.sandbox_mode else self.dingtalk_client_secret.get_secret_value()
 
 
 def parse_work_hours(value: str) -> tuple[time, time]:

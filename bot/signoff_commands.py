@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime, time
 from typing import Literal, cast
 
-from bot.app import migrate, org_policy
+from bot.app import linked_policy, migrate
 from bot.settings import Settings
 from handlers.context import HandlerContext
 from handlers.signoff.campaign import CampaignError, refresh_cards, restart, start
@@ -37,7 +37,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run one sign-off action in a transaction; the running bot sends the cards it queues."""
     await migrate(settings.database_url)
     engine = create_engine(settings.database_url)
-    policy = org_policy(settings)
+    policy = linked_policy(settings, settings.http_port)
     now = datetime.now(UTC)
     try:
         async with make_session_factory(engine)() as session, session.begin():

@@ -82,6 +82,10 @@ class StreamConnection:
                 reconnect_now = await self._serve(ticket)
             except (DingTalkError, OSError, TimeoutError, ConnectionClosed, InvalidHandshake) as exc:
                 log.warning("stream connection failed: %s", exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # anything else must not end the stream for good while the process stays up
+                log.exception("stream connection failed unexpectedly; reconnecting")
             finally:
                 if self.connected.is_set():
                     attempt = 0  # it was up: the first retry after a drop is quick

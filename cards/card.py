@@ -84,8 +84,21 @@ def param_map(content: CardContent, template_id: str | None) -> tuple[str, dict[
     return PUBLIC_TEMPLATE_ID, _checked(values)
 
 
+# Text the card shows may be cut to fit (user-supplied names and reasons can be long); structure may not.
+_SHORTENABLE = frozenset({"title", "markdown", "msgTitle", "staticMsgContent"})
+
+
+def fit(text: str, limit: int = MAX_VALUE_BYTES) -> str:
+    """`text` cut on a character boundary, with an ellipsis, so its UTF-8 form fits in `limit` bytes."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    return text.encode("utf-8")[: limit - 3].decode("utf-8", errors="ignore") + "…"
+
+
 def _checked(values: dict[str, str]) -> dict[str, str]:
     for key, value in values.items():
-        if len(value.encode("utf-8")) > MAX_VALUE_BYTES:
+        if key in _SHORTENABLE:
+            values[key] = fit(value)
+        elif len(value.encode("utf-8")) > MAX_VALUE_BYTES:
             raise CardTooLarge(f"card parameter {key!r} is {len(value.encode('utf-8'))} bytes; DingTalk allows 1024")
     return values

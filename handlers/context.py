@@ -41,6 +41,7 @@ class OrgPolicy:
     card_template_id: str | None = None
     classification: ClassificationPolicy = field(default_factory=ClassificationPolicy)
     public_url: str = ""  # where people open the bot's pages (reports, certificates)
+    link_key: bytes = b""  # signs those pages' links (handlers.links)
 
 
 @dataclass

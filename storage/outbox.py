@@ -108,3 +108,12 @@ async def _get(session: AsyncSession, id: int) -> OutboxMessage:
     if message is None:
         raise LookupError(f"outbox message {id} does not exist")
     return message
+
+
+async def newer_card_update(session: AsyncSession, id: int, out_track_id: str) -> bool:
+    """Whether a later update of the same card was queued; sending this one after it would undo it."""
+    stmt = select(OutboxMessage.id).where(
+        OutboxMessage.id > id, OutboxMessage.kind == "card.update",
+        OutboxMessage.payload["outTrackId"].as_string() == out_track_id,
+    ).limit(1)
+    return await session.scalar(stmt) is not None

@@ -23,27 +23,29 @@ async def plan_reminder(
     send_at: datetime,
     reason: str,
 ) -> bool:
-    """Plan a reminder; False when one with the same key was planned before (in any status).
+    """Plan a reminder; False when one with the same key is already planned, sending, sent or failed.
 
-    The conflict is skipped inside the INSERT, so re-planning never duplicates a row and the caller's
-    transaction stays usable.
+    A *skipped* row with the same key is planned again: the work it was skipped for (done, delegated,
+    a rule change) has been undone, e.g. the assessment was reopened. The conflict is resolved inside
+    the INSERT, so re-planning never duplicates a row and the caller's transaction stays usable.
     """
-    stmt = (
-        dialect_insert(session, Reminder)
-        .values(
-            idempotency_key=idempotency_key,
-            assessment_id=assessment_id,
-            kind=kind,
-            recipient=recipient,
-            send_at=send_at,
-            status="planned",
-            attempts=0,
-            next_attempt_at=send_at,
-            reason=reason,
-        )
-        .on_conflict_do_nothing(index_elements=[Reminder.idempotency_key])
-        .returning(Reminder.id)
+    insert = dialect_insert(session, Reminder).values(
+        idempotency_key=idempotency_key,
+        assessment_id=assessment_id,
+        kind=kind,
+        recipient=recipient,
+        send_at=send_at,
+        status="planned",
+        attempts=0,
+        next_attempt_at=send_at,
+        reason=reason,
     )
+    stmt = insert.on_conflict_do_update(
+        index_elements=[Reminder.idempotency_key],
+        set_={"status": "planned", "attempts": 0, "send_at": send_at, "next_attempt_at": send_at, "reason": reason,
+              "claimed_until": None, "delivery": None, "last_error": None},
+        where=Reminder.status == "skipped",
+    ).returning(Reminder.id)
     return (await session.scalars(stmt)).one_or_none() is not None
 
 
@@ -76,33 +78,69 @@ async def claim_due_reminders(
     return reminders
 
 
-async def mark_reminder_sent(session: AsyncSession, id: int, *, at: datetime, delivery: dict[str, Any] | None) -> None:
-    """Record a delivered reminder and what DingTalk returned for it (card id, processQueryKey, ...)."""
+async def _fenced(session: AsyncSession, id: int, claimed_until: datetime | None) -> Reminder | None:
+    """The row, unless another dispatcher has claimed it since (a lease that ran out is not ours any more)."""
     reminder = await _get(session, id)
+    if claimed_until is not None and (reminder.status != "sending" or reminder.claimed_until != claimed_until):
+        return None
+    return reminder
+
+
+async def mark_reminder_sent(session: AsyncSession, id: int, *, at: datetime, delivery: dict[str, Any] | None,
+                             claimed_until: datetime | None = None) -> bool:
+    """Record a delivered reminder and what DingTalk returned for it (card id, processQueryKey, ...)."""
+    reminder = await _fenced(session, id, claimed_until)
+    if reminder is None:
+        return False
     reminder.status = "sent"
     reminder.sent_at = at
     reminder.delivery = delivery
     reminder.claimed_until = None
     await session.flush()
+    return True
 
 
-async def mark_reminder_retry(session: AsyncSession, id: int, *, error: str, next_attempt_at: datetime) -> None:
+async def mark_reminder_retry(session: AsyncSession, id: int, *, error: str, next_attempt_at: datetime,
+                              claimed_until: datetime | None = None) -> bool:
     """Record a failed attempt and make the reminder claimable again at `next_attempt_at`."""
-    reminder = await _get(session, id)
+    reminder = await _fenced(session, id, claimed_until)
+    if reminder is None:
+        return False
     reminder.status = "planned"
     reminder.last_error = error
     reminder.next_attempt_at = next_attempt_at
     reminder.claimed_until = None
     await session.flush()
+    return True
 
 
-async def mark_reminder_failed(session: AsyncSession, id: int, *, error: str) -> None:
+async def mark_reminder_failed(session: AsyncSession, id: int, *, error: str,
+                               claimed_until: datetime | None = None) -> bool:
     """Give up on the reminder for good."""
-    reminder = await _get(session, id)
+    reminder = await _fenced(session, id, claimed_until)
+    if reminder is None:
+        return False
     reminder.status = "failed"
     reminder.last_error = error
     reminder.claimed_until = None
     await session.flush()
+    return True
+
+
+async def claim_card_group(session: AsyncSession, out_track_id: str, *, now: datetime,
+                           claimed_until: datetime) -> list[Reminder]:
+    """Claim the other unsent rows already promised to one card, so a retried card is never sent in part."""
+    stmt = (
+        select(Reminder)
+        .where(Reminder.status == "planned", Reminder.delivery["outTrackId"].as_string() == out_track_id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    rows = list(await session.scalars(stmt))
+    for row in rows:
+        row.status, row.claimed_until, row.attempts = "sending", claimed_until, row.attempts + 1
+    await session.flush()
+    return rows
 
 
 async def skip_reminders(session: AsyncSession, ids: Collection[int], *, reason: str) -> int:

@@ -33,7 +33,4 @@ async def show_my_files(ctx: HandlerContext, msg: ChatMessage, _argument: str) -
                       "when": local_time(ctx, shared.shared_at), "summary": summary})
     pending = sum(1 for prompt, _, _ in rows if prompt.status == "open")
     reply = render_message("my_files", coerce_language(language), items=items, pending=pending)
-    if msg.is_group:
-        await ctx.send_to_group(msg.conversation_id, reply)
-    else:
-        await ctx.send_to_user(msg.sender, reply)
+    await ctx.send_to_user(msg.sender, reply)  # never to a group: the list is the sender's own business

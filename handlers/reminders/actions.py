@@ -36,7 +36,7 @@ async def on_reminder_command(ctx: HandlerContext, msg: ChatMessage, argument: s
 async def act(ctx: HandlerContext, user: UserId, verb: str, number: str, value: str) -> None:
     """Apply one action for `user`, who must own the assessment or be an admin; tell them the outcome."""
     assessment = await assessments.get_assessment(ctx.session, int(number), for_update=True) \
-        if number.isdigit() else None
+        if number.isascii() and number.isdigit() else None
     if assessment is None or verb not in ("done", "snooze", "delegate"):
         await _tell(ctx, user, "unknown", None)
         return

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cards.card import CardButton, CardContent
+from cards.card import MAX_VALUE_BYTES, CardButton, CardContent
 from cards.render import Language, Trusted, escape_markdown, render_card
 from handlers.rules.pack import default_pack
 from storage.models import Assessment
 
 ACTION = "reminder"
-MAX_ITEMS_WITH_BUTTONS = 3  # DingTalk caps a card parameter at 1 KB; more items are listed without buttons
+# DingTalk caps each card parameter at 1 KB: buttons for the first item only, the rest act in chat by number.
+MAX_ITEMS_WITH_BUTTONS = 1
 
 TYPE_LABELS: dict[str, dict[Language, str]] = {
     "transfer_route": {"en": "cross-border transfer route", "zh-Hant": "跨境轉移途徑", "pt": "via de transferência"},
@@ -58,7 +59,7 @@ def reminder_card(
     shown = [
         {"title": escape_markdown(a.title), "type": TYPE_LABELS[a.type][language], "number": str(a.id),
          "due": local(a.due_at, timezone), "overdue": a.due_at <= now, "basis": basis_of(a),
-         "owner": owners.get(a.owner, a.owner) if a.owner != recipient else ""}
+         "owner": escape_markdown(owners.get(a.owner, a.owner)) if a.owner != recipient else ""}
         for a in items
     ]
     buttons: list[CardButton] = []
@@ -71,5 +72,9 @@ def reminder_card(
                 CardButton(BUTTON_TEXT["snooze1"][language] + suffix, {**params, "do": "snooze", "days": "1"}),
                 CardButton(BUTTON_TEXT["snooze3"][language] + suffix, {**params, "do": "snooze", "days": "3"}),
             ]
-    return render_card("reminder_card", language, status=status, buttons=tuple(buttons), items=shown,
-                       note=Trusted(note))
+    for count in range(len(shown), 0, -1):  # as many items as fit in DingTalk's 1 KB, the most urgent first
+        content = render_card("reminder_card", language, status=status, buttons=tuple(buttons),
+                              items=shown[:count], more=len(shown) - count, note=Trusted(note))
+        if len(content.markdown.encode("utf-8")) <= MAX_VALUE_BYTES - 24:
+            return content
+    return content

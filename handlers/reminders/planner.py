@@ -63,12 +63,17 @@ class PlannedReminder:
     recipient_role: RecipientRole
     send_at: datetime
     reason: str  # a short English explanation, for the preview and the logs
+    due_at: datetime | None = None  # the assessment's due date this reminder is about
 
     def idempotency_key(self, recipient: str) -> str:
-        """The key storage inserts the reminder under for `recipient` (a userId); equal on every re-plan."""
+        """The key storage inserts the reminder under for `recipient` (a userId); equal on every re-plan.
+
+        It names the assessment's due date, not the send instant: when quiet hours, holidays or a rule's
+        timing change, an instant moves but the reminder it stands for must not go out a second time.
+        """
         if not recipient or "|" in recipient:
             raise ValueError(f"a recipient is a non-empty userId without '|', got {recipient!r}")
-        at = self.send_at.astimezone(UTC).isoformat()
+        at = (self.due_at or self.send_at).astimezone(UTC).isoformat()
         return f"assessment:{self.assessment_id}|rule:{self.kind}|due:{at}|to:{recipient}"
 
 
@@ -165,7 +170,7 @@ def _leads(
             continue  # the previous lead reminder already goes out as late as any could
         if kept and send_at == kept[-1].send_at:
             kept.pop()
-        kept.append(PlannedReminder(assessment.id, f"lead:{days}", "owner", send_at, reason))
+        kept.append(PlannedReminder(assessment.id, f"lead:{days}", "owner", send_at, reason, assessment.due_at))
     return kept
 
 
@@ -201,7 +206,8 @@ def _overdue(
             return
         reason = f"overdue since {_due_day(assessment, calendar)}: reminder {count}, every {_working_days(every)}"
         yield PlannedReminder(
-            assessment.id, f"overdue:{count}", "owner", next_send_instant(calendar, quiet, nominal), reason
+            assessment.id, f"overdue:{count}", "owner", next_send_instant(calendar, quiet, nominal), reason,
+            assessment.due_at,
         )
 
 
@@ -212,7 +218,8 @@ def _escalation(
     who = "the owner's manager" if step.to == "manager" else "the admins"
     reason = f"{_working_days(step.after_working_days)} overdue (due {_due_day(assessment, calendar)}): {who} told"
     return PlannedReminder(
-        assessment.id, f"escalate:{step.to}", step.to, next_send_instant(calendar, quiet, nominal), reason
+        assessment.id, f"escalate:{step.to}", step.to, next_send_instant(calendar, quiet, nominal), reason,
+        assessment.due_at,
     )
 
 

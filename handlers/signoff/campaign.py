@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from cards.card import CardButton, CardContent
@@ -10,9 +11,10 @@ from cards.render import Language, Trusted, coerce_language, render_card, render
 from handlers.context import HandlerContext
 from handlers.directory import display_name, org_admins
 from handlers.inbound import UserId
+from handlers.links import link_token
 from handlers.signoff.report import headline_figures, html_sha256, render_report
 from handlers.signoff.snapshot import snapshot_sha256, take_snapshot
-from storage import preferences, signoff
+from storage import directory, preferences, signoff
 from storage.models import SignoffCampaign, SignoffSigner
 
 ACTION = "signoff"
@@ -33,8 +35,14 @@ def progress(signers: list[SignoffSigner], language: Language) -> str:
             "pt": f"{done} de {total} assinaram."}[language]
 
 
-def report_url(ctx: HandlerContext, sha256: str, language: Language) -> str:
-    return f"{ctx.policy.public_url}/signoff/reports/{sha256}/{language}"
+def report_url(ctx: HandlerContext, snapshot_id: int, language: Language) -> str:
+    token = link_token(ctx.policy.link_key, f"report:{snapshot_id}")
+    return f"{ctx.policy.public_url}/signoff/reports/{snapshot_id}/{language}/{token}"
+
+
+def certificate_url(ctx: HandlerContext, campaign: SignoffCampaign) -> str:
+    token = link_token(ctx.policy.link_key, f"certificate:{campaign.id}:{campaign.certificate_sha256}")
+    return f"{ctx.policy.public_url}/signoff/certificates/{campaign.id}/{token}"
 
 
 async def snapshot_of(ctx: HandlerContext, campaign: SignoffCampaign) -> tuple[dict[str, Any], str]:
@@ -62,7 +70,7 @@ async def signer_card(ctx: HandlerContext, campaign: SignoffCampaign, signer: Si
         campaign_title=campaign.title, note=campaign.note, classified=figures["classified"],
         unclassified=figures["unclassified"], flows_out=figures["flows_leaving"], overdue=figures["overdue"],
         obligations=figures["open_obligations"], sha256=Trusted(sha),
-        report_url=Trusted(report_url(ctx, sha, language)),
+        report_url=Trusted(report_url(ctx, campaign.snapshot_id or 0, language)),
         due=campaign.due_at.astimezone(local).strftime("%Y-%m-%d"), progress=progress(signers, language),
         decided_at=signer.decided_at.astimezone(local).strftime("%Y-%m-%d %H:%M") if signer.decided_at else "",
         reason=signer.reason or "", closed=Trusted(campaign.status))
@@ -71,12 +79,12 @@ async def signer_card(ctx: HandlerContext, campaign: SignoffCampaign, signer: Si
 def _status_of(campaign: SignoffCampaign, signer: SignoffSigner) -> str:
     if campaign.status == "superseded":
         return "superseded"
-    if signer.awaiting_reason:
-        return "awaiting_reason"
     if signer.status in ("approved", "rejected"):
         return signer.status
     if campaign.status != "active":
         return "closed"
+    if signer.awaiting_reason:
+        return "awaiting_reason"
     return "pending" if signer.status == "pending" else "waiting"
 
 
@@ -106,6 +114,8 @@ async def ask(ctx: HandlerContext, campaign: SignoffCampaign, signer: SignoffSig
               signers: list[SignoffSigner]) -> None:
     """Send `signer` their card."""
     signer.status, signer.sent_at = "pending", ctx.now
+    person = await directory.get_user(ctx.session, signer.user_id)
+    signer.union_id = person.union_id if person is not None else None  # shown on the certificate
     signer.card_id = f"signoff-{campaign.id}-{signer.id}-{uuid.uuid4().hex[:8]}"
     await ctx.send_card(UserId(signer.user_id), signer.card_id, await signer_card(ctx, campaign, signer, signers))
     await ctx.record("system", "signoff.sent", f"campaign:{campaign.id}",
@@ -135,14 +145,17 @@ async def restart(ctx: HandlerContext, campaign: SignoffCampaign, *, by: str) ->
     return renewed
 
 
-async def tell_admins(ctx: HandlerContext, campaign: SignoffCampaign, event: str, **values: object) -> None:
+async def tell_admins(ctx: HandlerContext, campaign: SignoffCampaign, event: str,
+                      localized: Callable[[Language], dict[str, object]] | None = None, **values: object) -> None:
+    """Tell every admin, each in their language (`localized` gives the words that depend on it)."""
     defaults: dict[str, object] = {"signer": "", "state": "", "reason": "", "progress": "", "link": "",
                                    "sha256": "", "campaign_id": str(campaign.id)}
     for admin in dict.fromkeys([*ctx.policy.admins, *await org_admins(ctx.session)]):
         language = await ctx.language_of(UserId(admin))
+        words = localized(language) if localized else {}
         await ctx.send_to_user(UserId(admin), render_message(
             "signoff_notice", language, event=Trusted(event), year=str(campaign.year),
-            campaign_title=campaign.title, **{**defaults, **values}))
+            campaign_title=campaign.title, **{**defaults, **values, **words}))
 
 
 async def name_of(ctx: HandlerContext, user_id: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cards.render import Trusted, render_message
 from handlers.context import HandlerContext
 from handlers.inbound import CardAction, CardResponse, UserId
-from handlers.signoff.campaign import ask, name_of, progress, refresh_cards, signer_card, tell_admins
+from handlers.signoff.campaign import ask, certificate_url, name_of, progress, refresh_cards, signer_card, tell_admins
 from handlers.signoff.report import html_sha256, render_certificate
 from storage import signoff
 from storage.models import SignoffCampaign, SignoffSigner
@@ -79,8 +79,10 @@ async def decide(ctx: HandlerContext, campaign: SignoffCampaign, signer: Signoff
         waiting = [s for s in signers if s.status == "waiting"]
         if campaign.signing_order == "sequential" and waiting:
             await ask(ctx, campaign, waiting[0], signers)
+        state = signer.status
         await tell_admins(ctx, campaign, "decision", signer=await name_of(ctx, signer.user_id),
-                          state=STATE_WORDS[signer.status]["en"], progress=progress(signers, "en"))
+                          localized=lambda language: {"state": STATE_WORDS[state][language],
+                                                      "progress": progress(signers, language)})
     await _refresh(ctx, campaign)
 
 
@@ -97,8 +99,8 @@ async def _complete(ctx: HandlerContext, campaign: SignoffCampaign, signers: lis
     await ctx.record("system", "signoff.completed", f"campaign:{campaign.id}",
                      {"snapshot": snapshot.sha256, "certificate": campaign.certificate_sha256,
                       "signers": [s.user_id for s in signers]})
-    link = f"{ctx.policy.public_url}/signoff/certificates/{campaign.id}/{campaign.certificate_sha256}"
-    await tell_admins(ctx, campaign, "completed", link=Trusted(link), sha256=Trusted(snapshot.sha256))
+    await tell_admins(ctx, campaign, "completed", link=Trusted(certificate_url(ctx, campaign)),
+                      sha256=Trusted(snapshot.sha256), signer=await name_of(ctx, signers[-1].user_id))
 
 
 async def _refresh(ctx: HandlerContext, campaign: SignoffCampaign) -> None:

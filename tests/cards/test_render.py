@@ -123,7 +123,7 @@ def test_signoff_card_matches_golden(language: Language) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_reminder_card_matches_golden(language: Language) -> None:
     button = CardButton("Done #12", {"action": "reminder", "do": "done", "assessment": "12"}, "primary")
-    content = render_card("reminder_card", language, buttons=(button,), items=REMINDER_ITEMS, note="")
+    content = render_card("reminder_card", language, buttons=(button,), items=REMINDER_ITEMS, more=2, note="")
     template, params = param_map(content, None)
     assert all(isinstance(value, str) for value in params.values())
     text = json.dumps({"cardTemplateId": template, "cardParamMap": params}, ensure_ascii=False, indent=2) + "\n"

@@ -236,12 +236,16 @@ def sandbox_env(tmp_path: Path, url: str, secret: str) -> dict[str, str]:
 async def test_check_against_the_sandbox_reports_every_step_ok(
     tmp_path: Path, sandbox: Sandbox, control: SandboxControl
 ) -> None:
-    finished = await run_to_end("check", env=sandbox_env(tmp_path, sandbox.url, SANDBOX_SECRET), cwd=tmp_path)
+    env = sandbox_env(tmp_path, sandbox.url, SANDBOX_SECRET)
+    fresh = await run_to_end("check", env=env, cwd=tmp_path)  # check reads the database, never creates it
+    assert fresh.code == 1 and "run compliance-bot db upgrade" in fresh.stdout.splitlines()[-1], fresh
+    assert (await run_to_end("db", "upgrade", env=env, cwd=tmp_path)).code == 0
+    finished = await run_to_end("check", env=env, cwd=tmp_path)
     assert finished.code == 0, finished
     lines = finished.stdout.splitlines()
     assert {"settings: ok", "access token: ok", "stream ticket: ok"} <= set(lines), lines
     assert f"database: ok (revision {head_revision()})" in lines, lines
-    [ticket] = await control.calls("/v1.0/gateway/connections/open")
+    ticket = (await control.calls("/v1.0/gateway/connections/open"))[-1]
     assert ticket["status"] == 200 and ticket["body"]["clientId"] == SANDBOX_ID
 
 
@@ -267,6 +271,7 @@ async def test_sandbox_command_prints_settings_that_work_and_stops_on_sigterm(tm
                            "DINGTALK_OPENAPI_ENDPOINT": url, "DINGTALK_OAPI_ENDPOINT": url}, sandbox.stdout
 
         # A bot given exactly those settings gets through every step of `check`.
+        assert (await run_to_end("db", "upgrade", env=bot_env(tmp_path, **printed), cwd=tmp_path)).code == 0
         checked = await run_to_end("check", env=bot_env(tmp_path, **printed), cwd=tmp_path)
         assert checked.code == 0 and "stream ticket: ok" in checked.stdout, checked
 

@@ -196,3 +196,13 @@ async def test_a_rule_can_send_reminders_as_dingtalk_todos(bot: Bot, control: Sa
     [todo] = await control.wait_calls("/v1.0/todo/users/union-wong-kachun/tasks")
     assert todo["status"] == 200 and "payroll" in todo["body"]["subject"]
     assert await control.calls(CARD_CREATE) == []
+
+
+async def test_a_digest_of_many_assessments_fits_one_card(bot: Bot, control: SandboxControl, clock: TestClock) -> None:
+    ids = await setup_assessments(bot, clock, "ho.sioklan", 6)
+    await deliver_first(bot, clock)
+    [card] = await control.wait_calls(CARD_CREATE)
+    assert card["status"] == 200
+    params = card["body"]["cardData"]["cardParamMap"]
+    assert all(len(value.encode()) <= 1024 for value in params.values())
+    assert f"#{ids[0]}" in params["staticMsgContent"]

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 
-from bot.app import Bot, org_policy
+from bot.app import Bot, linked_policy
 from bot.dingtalk import DingTalkClient
 from handlers.context import HandlerContext
 from handlers.directory import sync_directory
-from handlers.signoff.campaign import restart, start
+from handlers.signoff.campaign import certificate_url, report_url, restart, start
 from handlers.signoff.watch import check_signed_registers
 from storage import classifications, signoff
 from storage.audit import canonical_json
@@ -34,7 +33,7 @@ class Admin:
         self.bot = bot
         self.engine = create_engine(bot.settings.database_url)
         self.sessions = make_session_factory(self.engine)
-        self.policy = replace(org_policy(bot.settings), public_url=f"http://127.0.0.1:{bot.http_port}")
+        self.policy = linked_policy(bot.settings, bot.http_port)
 
     async def sync(self) -> None:
         s = self.bot.settings
@@ -162,6 +161,10 @@ async def _register_change_is_reported_once(admin: Admin) -> None:
     assert await check_signed_registers(admin.sessions, admin.policy, now) == 0  # once per change
 
 
+def _ctx(admin: Admin) -> HandlerContext:
+    return HandlerContext(session=None, now=datetime.now(UTC), origin="links", policy=admin.policy)  # type: ignore[arg-type]
+
+
 async def _snapshot(admin: Admin, campaign: SignoffCampaign) -> Any:
     async with admin.sessions() as session:
         assert campaign.snapshot_id is not None
@@ -181,10 +184,12 @@ async def _check_certificate(admin: Admin, campaign: SignoffCampaign, signers: l
     html = campaign.certificate_html or ""
     assert snapshot.sha256 in html and all(s.user_id in html for s in signers)
     async with aiohttp.ClientSession(admin.policy.public_url) as http:
-        async with http.get(f"/signoff/certificates/{campaign.id}/{campaign.certificate_sha256}") as page:
+        async with http.get(certificate_url(_ctx(admin), campaign).removeprefix(admin.policy.public_url)) as page:
             assert page.status == 200 and hashlib.sha256((await page.text()).encode()).hexdigest() == \
                 campaign.certificate_sha256
-        async with http.get(f"/signoff/reports/{snapshot.sha256}/en") as report:
+        async with http.get(f"/signoff/reports/{snapshot.id}/en/bad-token") as forged:
+            assert forged.status == 404
+        async with http.get(report_url(_ctx(admin), snapshot.id, "en").removeprefix(admin.policy.public_url)) as report:
             served = await report.text()
             assert report.status == 200 and snapshot.sha256 in served
         async with admin.sessions() as session:
@@ -207,6 +212,6 @@ async def test_sequential_order_asks_the_next_signer_only_after_an_approval(
         await click(control, cards[SIGNERS[0]], SIGNERS[0], decision="approve")
         assert list(await cards_by_user(control, 1, since=since)) == [SIGNERS[1]]
         admin_told = await control.wait_calls(BATCH_SEND, since=since)
-        assert any("1 of 3" in json.loads(c["body"]["msgParam"])["text"] for c in admin_told)
+        assert any("已簽署 1／3" in json.loads(c["body"]["msgParam"])["text"] for c in admin_told)
     finally:
         await admin.close()

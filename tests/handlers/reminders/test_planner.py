@@ -219,7 +219,7 @@ def test_a_snooze_lasts_at_least_a_day() -> None:
 def test_idempotency_key() -> None:
     reminder = plan(view(mo(1, 11, 9)), RULES["transfer_route"], CALENDAR, now=EARLY, horizon=mo(1, 1))[0]
     assert reminder.send_at.tzinfo == MO
-    assert reminder.idempotency_key("ana") == "assessment:7|rule:lead:30|due:2026-12-14T01:00:00+00:00|to:ana"
+    assert reminder.idempotency_key("ana") == "assessment:7|rule:lead:30|due:2027-01-11T01:00:00+00:00|to:ana"
     with pytest.raises(ValueError, match="userId"):
         reminder.idempotency_key("ana|bruno")
 
