@@ -125,7 +125,8 @@ async def measure(database_url: str, args: argparse.Namespace) -> dict[str, Samp
         settings = load_settings(
             dingtalk_client_id=config.client_id, dingtalk_client_secret=config.client_secret,
             dingtalk_robot_code=config.client_id, dingtalk_openapi_endpoint=sandbox.url,
-            dingtalk_oapi_endpoint=sandbox.url, database_url=database_url, http_port=0, _env_file=None)
+            dingtalk_oapi_endpoint=sandbox.url, database_url=database_url, http_port=0, _env_file=None,
+            api_signing_key="bench-api-signing-key-" + "0" * 16)
         bot = Bot(settings)
         await bot.start()
         try:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.api import ApiConfigError, ApiDeps, api_deps, token_signer
 from bot.dingtalk import DingTalkClient
 from bot.dispatcher import Dispatcher
 from bot.http import Readiness, create_http_app
@@ -106,6 +107,10 @@ class Bot:
         """Migrate the database, then start every part; returns once all are running."""
         self.started_at = time.monotonic()
         settings = self.settings
+        try:
+            token_signer(settings)  # no API_SIGNING_KEY outside sandbox mode: refuse before touching anything
+        except ApiConfigError as exc:
+            raise StartupError(str(exc)) from None
         await migrate(settings.database_url)
         engine = create_engine(settings.database_url)
         self._stack.push_async_callback(engine.dispose)
@@ -119,7 +124,7 @@ class Bot:
             default_rate_limit=settings.dingtalk_rate_limit,
         )
         self._stack.push_async_callback(client.close)
-        self.http_port = await self._serve_http(engine, sessions)
+        self.http_port = await self._serve_http(engine, sessions, api_deps(settings, sessions, client, self.clock))
         policy = linked_policy(settings, self.http_port)
 
         self.sender = sender = OutboxSender(sessions, client, self.clock, interval=settings.outbox_interval)
@@ -133,13 +138,13 @@ class Bot:
         self._spawn(sender.run(), "outbox")
         self._spawn(stream.run(), "stream")
         self._spawn(run_job("sync-directory", sync_now), "directory-sync")  # fill the cache at start
-        log.info("HTTP server on http://%s:%d (healthz, readyz)", settings.http_host, self.http_port)
+        log.info("HTTP server on http://%s:%d (healthz, readyz, /api/v1)", settings.http_host, self.http_port)
 
-    async def _serve_http(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> int:
+    async def _serve_http(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], api: ApiDeps) -> int:
         settings = self.settings
         readiness = Readiness(stream_connected=lambda: self.stream is not None and self.stream.connected.is_set(),
                               schema_current=lambda: schema_is_current(engine))
-        runner = web.AppRunner(create_http_app(readiness, sessions, self.link_key), access_log=None)
+        runner = web.AppRunner(create_http_app(readiness, sessions, self.link_key, api), access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.http_host, settings.http_port)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.api import ApiDeps, add_api
 from bot.pages import add_pages
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,13 @@ async def security_headers(
 
 
 def create_http_app(readiness: Readiness, sessions: async_sessionmaker[AsyncSession],
-                    link_key: bytes) -> web.Application:
+                    link_key: bytes, api: ApiDeps | None = None) -> web.Application:
     """The aiohttp application the bot serves on HTTP_HOST:HTTP_PORT."""
     app = web.Application(middlewares=[security_headers])
     app[READINESS] = readiness
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     add_pages(app, sessions, link_key)
+    if api is not None:
+        add_api(app, api)
     return app

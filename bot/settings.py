@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.api.config import check_origin, check_signing_key
 from storage.db import normalize_database_url
 
 DEFAULT_DATA_DIR = Path("data")
@@ -59,13 +61,32 @@ class Settings(BaseSettings):
     reminder_lease_seconds: float = Field(default=300.0, gt=0)
     stream_idle_timeout: float = Field(default=120.0, gt=0)
     outbox_interval: float = Field(default=5.0, gt=0)
+    # The mini-program API: session tokens are HS256 JWTs signed with API_SIGNING_KEY; tokens signed with a
+    # key in API_PREVIOUS_SIGNING_KEYS are still accepted (key rotation). Sandbox mode makes up a key.
+    api_signing_key: SecretStr = SecretStr("")
+    api_previous_signing_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    api_token_ttl: float = Field(default=8 * 3600, ge=60, le=24 * 3600)
+    api_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("bot_admins", "classify_keywords", "org_holidays", "org_workdays", mode="before")
+    @field_validator("bot_admins", "classify_keywords", "org_holidays", "org_workdays", "api_previous_signing_keys",
+                     "api_cors_origins", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("api_signing_key", "api_previous_signing_keys")
+    @classmethod
+    def _signing_keys(cls, value: SecretStr | list[SecretStr]) -> SecretStr | list[SecretStr]:
+        for key in value if isinstance(value, list) else [value]:
+            check_signing_key(key.get_secret_value())
+        return value
+
+    @field_validator("api_cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return [check_origin(origin) for origin in value]
 
     @field_validator("work_hours")
     @classmethod
@@ -117,6 +138,9 @@ class Settings(BaseSettings):
         if has_id != has_secret:
             missing = "DINGTALK_CLIENT_SECRET" if has_id else "DINGTALK_CLIENT_ID"
             raise ValueError(f"{missing} must be set together with the other DingTalk credential")
+        if not self.api_signing_key.get_secret_value() and self.sandbox_mode:
+            # A key per process: sign-ins end when the sandbox bot stops. Elsewhere the bot refuses to start.
+            self.api_signing_key = SecretStr(secrets.token_urlsafe(48))
         return self
 
     @property
@@ -130,7 +154,9 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        values = (self.dingtalk_client_secret.get_secret_value(), self.link_secret.get_secret_value())
+        values = (self.dingtalk_client_secret.get_secret_value(), self.link_secret.get_secret_value(),
+                  self.api_signing_key.get_secret_value(),
+                  *(key.get_secret_value() for key in self.api_previous_signing_keys))
         return [value for value in values if value]
 
     def link_signing_secret(self) -> str:
@@ -166,6 +192,7 @@ def describe_validation_error(exc: ValidationError) -> str:
         name = field.upper() if field else "settings"
         message = str(error["msg"]).removeprefix("Value error, ")
         value = error.get("input")
-        shown = "" if field.endswith("secret") or not isinstance(value, str | int) else f" (got {value!r})"
+        hidden = "secret" in field or "key" in field
+        shown = "" if hidden or not isinstance(value, str | int) else f" (got {value!r})"
         lines.append(f"  {name}: {message}{shown}")
     return "\n".join(lines)

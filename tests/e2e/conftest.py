@@ -107,6 +107,7 @@ async def bot(sandbox: Sandbox, database_url: str, clock: TestClock) -> AsyncIte
         dingtalk_client_id=config.client_id, dingtalk_client_secret=config.client_secret,
         dingtalk_openapi_endpoint=sandbox.url, dingtalk_oapi_endpoint=sandbox.url,
         database_url=database_url, http_port=0, bot_admins="admin.wong", outbox_interval=0.2,
+        api_signing_key="e2e-api-signing-key-" + "0" * 16,
     )
     bot = Bot(settings, clock=clock)
     await bot.start()

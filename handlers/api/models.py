@@ -1,0 +1,197 @@
+"""The API's request and response shapes. The same models validate requests and describe them in OpenAPI."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    RootModel,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from handlers.directory import Role
+from handlers.rules.pack import default_pack
+
+PromptStatus = Literal["open", "answered", "expired"]
+LEVELS: Final = tuple(default_pack().vocabulary.levels)
+MAX_PAGE: Final = 200
+_CURSOR_PREFIX: Final = "k1:"
+_MAX_KEY: Final = 2**63 - 1  # a BIGINT
+
+
+def encode_cursor(key: int) -> str:
+    """An opaque page cursor for a keyset position (the last id of the page)."""
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{key}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError("is not a cursor this API gave out") from None
+    key = text.removeprefix(_CURSOR_PREFIX)
+    if key == text or not key.isdigit() or len(key) > 19 or not 1 <= int(key) <= _MAX_KEY:
+        raise ValueError("is not a cursor this API gave out")
+    return int(key)
+
+
+Cursor = Annotated[
+    int,
+    BeforeValidator(_decode_cursor),
+    PlainSerializer(encode_cursor, return_type=str),
+    WithJsonSchema({"type": "string", "description": "`nextCursor` of the previous page"}),
+]
+
+
+def _known_level(value: str) -> str:
+    if value not in LEVELS:
+        raise ValueError(f"must be one of {', '.join(LEVELS)}")
+    return value
+
+
+# The levels come from the rules pack, so they are checked against it rather than spelled as a Literal.
+LevelName = Annotated[str, AfterValidator(_known_level), WithJsonSchema({"type": "string", "enum": list(LEVELS)})]
+
+
+class WireModel(BaseModel):
+    """camelCase on the wire, snake_case in Python. Answers may gain fields, so clients should ignore extras."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class BodyModel(WireModel):
+    """A request body: unknown members are refused, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class QueryModel(BaseModel):
+    """Query parameters: validated by their wire name only, unknown parameters refused."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True)
+
+
+class NoQuery(QueryModel):
+    """A route that takes no query parameters."""
+
+
+class NoBody(BodyModel):
+    """A route that takes no request body."""
+
+
+class SignInRequest(BodyModel):
+    auth_code: str = Field(min_length=1, max_length=256, description="the code from dd.getAuthCode / requestAuthCode")
+
+
+class Me(WireModel):
+    user_id: str
+    name: str
+    title: str
+    role: Role = Field(description="re-checked against the directory on every request")
+
+
+class SignInResponse(WireModel):
+    token: str = Field(description="send as `Authorization: Bearer <token>`")
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_at: datetime
+    expires_in: int = Field(description="seconds until the token expires")
+    user: Me
+
+
+class ClassificationQuery(QueryModel):
+    level: LevelName | None = None
+    status: PromptStatus | None = None
+    person: str | None = Field(default=None, min_length=1, max_length=64, description="the sharer's userId")
+    since: AwareDatetime | None = Field(default=None, alias="from", description="asked at or after (ISO 8601)")
+    until: AwareDatetime | None = Field(default=None, alias="to", description="asked before (ISO 8601)")
+    order: Literal["newest", "oldest"] = "newest"
+    cursor: Cursor | None = None
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")
+        if value is not None and since is not None and value <= since:
+            raise ValueError("must be later than `from`")
+        return value
+
+
+class Person(WireModel):
+    user_id: str
+    name: str
+
+
+class SharedFileOut(WireModel):
+    id: int
+    name: str
+    channel: str
+    shared_at: datetime
+
+
+class ClassificationItem(WireModel):
+    id: int = Field(description="the question's id; pages are keyed on it")
+    status: PromptStatus
+    person: Person
+    file: SharedFileOut
+    asked_at: datetime
+    level: str | None
+    personal_data: str | None
+    destination: str | None
+    reason: str | None
+    classified_at: datetime | None
+    rules_version: str | None
+
+
+class ClassificationPage(WireModel):
+    items: list[ClassificationItem]
+    next_cursor: Cursor | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class AuditQuery(QueryModel):
+    action: str | None = Field(default=None, min_length=1, max_length=64)
+    actor: str | None = Field(default=None, min_length=1, max_length=128)
+    cursor: Cursor | None = None
+    limit: int = Field(default=100, ge=1, le=MAX_PAGE)
+
+
+class AuditEventOut(WireModel):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(WireModel):
+    items: list[AuditEventOut]
+    next_cursor: Cursor | None
+
+
+class ChainCheck(WireModel):
+    ok: bool
+    checked: int
+    first_broken_seq: int | None
+    reason: str | None
+
+
+class OpenApiDocument(RootModel[dict[str, Any]]):
+    """The OpenAPI 3.1 document itself."""

@@ -1,0 +1,70 @@
+"""Bad query values get 400 naming the parameter, after the token and role checks, never echoing the value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import ADMIN, EMPLOYEE, ApiClient
+
+BAD_QUERIES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("/classifications", {"limit": "0"}, "limit", "greater than or equal to 1"),
+    ("/classifications", {"limit": "201"}, "limit", "less than or equal to 200"),
+    ("/classifications", {"limit": "ten"}, "limit", "valid integer"),
+    ("/classifications", {"level": "top-secret"}, "level", "must be one of public, internal, confidential"),
+    ("/classifications", {"status": "done"}, "status", "'open', 'answered' or 'expired'"),
+    ("/classifications", {"order": "random"}, "order", "'newest' or 'oldest'"),
+    ("/classifications", {"from": "yesterday"}, "from", "valid datetime"),
+    ("/classifications", {"from": "2026-03-01T09:00:00"}, "from", "timezone"),
+    ("/classifications", {"from": "2026-03-02T00:00:00Z", "to": "2026-03-01T00:00:00Z"}, "to", "later than `from`"),
+    ("/classifications", {"cursor": "not-a-cursor"}, "cursor", "is not a cursor this API gave out"),
+    ("/classifications", {"person": ""}, "person", "at least 1 character"),
+    ("/classifications", {"sort": "name"}, "sort", "is not expected here"),
+    ("/audit-events", {"limit": "-1"}, "limit", "greater than or equal to 1"),
+    ("/audit-events", {"cursor": "MTIz"}, "cursor", "is not a cursor this API gave out"),
+    ("/audit-events", {"cursor": "azE6OTk5OTk5OTk5OTk5OTk5OTk5OTk5"}, "cursor", "is not a cursor this API gave out"),
+    ("/me", {"verbose": "1"}, "verbose", "is not expected here"),
+]
+
+
+@pytest.fixture
+async def admin(api: ApiClient) -> str:
+    return await api.sign_in(ADMIN)
+
+
+async def test_bad_query_values_get_400_naming_the_field(api: ApiClient, admin: str) -> None:
+    for path, params, field, message in BAD_QUERIES:
+        status, body, response = await api.call("GET", path, token=admin, params=params)
+        assert status == 400 and response.content_type == "application/problem+json", (path, params, body)
+        [error] = body["errors"]
+        assert error["field"] == field and error["in"] == "query" and message in error["message"], (params, error)
+        assert f"query parameter {field}: " in body["detail"]
+        for value in params.values():
+            if len(value) > 3:
+                assert value not in str(body), (params, body)
+
+
+async def test_a_repeated_parameter_is_refused(api: ApiClient, admin: str) -> None:
+    status, body, _ = await api.call("GET", "/classifications", token=admin, params=[("level", "public"),
+                                                                                     ("level", "internal")])
+    assert status == 400 and body["errors"] == [{"field": "level", "in": "query", "message": "is given more than once"}]
+
+
+async def test_every_bad_field_is_named_at_once(api: ApiClient, admin: str) -> None:
+    status, body, _ = await api.call("GET", "/classifications", token=admin, params={"limit": "x", "status": "y"})
+    assert status == 400 and sorted(e["field"] for e in body["errors"]) == ["limit", "status"]
+
+
+async def test_no_token_or_too_low_a_role_is_answered_before_validation(api: ApiClient) -> None:
+    assert (await api.call("GET", "/audit-events", params={"limit": "x"}))[0] == 401
+    employee = await api.sign_in(EMPLOYEE)
+    assert (await api.call("GET", "/audit-events", token=employee, params={"limit": "x"}))[0] == 403
+    assert (await api.call("GET", "/classifications", token=employee, params={"limit": "x"}))[0] == 400
+
+
+async def test_unknown_paths_and_methods_are_problems_too(api: ApiClient) -> None:
+    status, body, _ = await api.call("GET", "/nothing-here")
+    assert status == 404 and body["status"] == 404
+    status, body, response = await api.call("DELETE", "/me")
+    assert status == 405 and "GET" in response.headers["Allow"]
