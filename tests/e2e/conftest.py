@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from bot.app import Bot
 from bot.settings import load_settings
 from sandbox import Sandbox, SandboxConfig
 
 API = "/_sandbox/api/"
+# Debian's chromium only (apt-get install chromium fonts-noto-cjk); Playwright never downloads a browser here.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+REPLY_WITHIN_MS = 10_000
 BATCH_SEND = "/v1.0/robot/oToMessages/batchSend"
 
 
@@ -114,3 +122,25 @@ async def bot(sandbox: Sandbox, database_url: str, clock: TestClock) -> AsyncIte
     await bot.wait_connected(within=5)
     yield bot
     await bot.stop()
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's chromium; missing, the test is skipped with the reason, or fails under CI=true."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    """Headless chromium for the demo tests."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()

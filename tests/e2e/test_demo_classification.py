@@ -11,7 +11,6 @@ Debian's chromium only (`apt-get install chromium fonts-noto-cjk`); Playwright n
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,14 +19,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from cards.card import PUBLIC_TEMPLATE_ID
 from handlers.worktime import WorkCalendar
-from tests.e2e.conftest import BATCH_SEND, SandboxControl
+from tests.e2e.conftest import BATCH_SEND, REPLY_WITHIN_MS, SandboxControl
 from tests.e2e.test_cli import CONNECTED, bot_env, compliance_bot, run_to_end
-from tests.e2e.test_demo_page import CHROMIUM, CHROMIUM_ARGS, REPLY_WITHIN_MS
 
 CARD_CREATE = "/v1.0/card/instances/createAndDeliver"
 SHARER, MANAGER, COLLEAGUE = "cheang.kawai", "lei.mei", "ho.sioklan"  # an HR officer, her manager, another head
@@ -45,21 +42,6 @@ class Demo:
     env: dict[str, str]
     cwd: Path
 
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's chromium, headless; missing, the test is skipped with the reason, or fails under CI=true."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 @asynccontextmanager

@@ -10,19 +10,16 @@ Debian's chromium only (`apt-get install chromium fonts-noto-cjk`); Playwright n
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
+from tests.e2e.conftest import REPLY_WITHIN_MS
 from tests.e2e.test_cli import CONNECTED, bot_env, compliance_bot, run_to_end
-from tests.e2e.test_demo_page import CHROMIUM, CHROMIUM_ARGS, REPLY_WITHIN_MS
 
 CHAN, WONG, ADMIN = "chan.taiman", "wong.kachun", "admin.wong"  # the CEO, the finance director, IT admin
 NAMES = {CHAN: ("陳大文", "Chan Tai Man"), WONG: ("王家俊", "Wong Ka Chun"), ADMIN: ("黃志明", "Wong Chi Ming")}
@@ -32,21 +29,6 @@ HTTP_SERVER = r"HTTP server on (http://127\.0\.0\.1:\d+) "
 DIRECTORY_SYNCED = r"directory sync: \d+ departments, \d+ users, \d+ deactivated, 0 errors"
 DECIDED = r"\d{4}-\d\d-\d\d \d\d:\d\d"
 
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's chromium, headless; missing, the test is skipped with the reason, or fails under CI=true."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def test_two_signers_approve_on_their_cards_and_the_admin_opens_the_certificate(
