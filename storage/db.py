@@ -20,7 +20,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 SQLITE_ASYNC_DRIVER = "sqlite+aiosqlite"
 POSTGRES_ASYNC_DRIVER = "postgresql+asyncpg"
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Every transaction takes the write lock at BEGIN; a burst (10,000 reminders at once) can queue many of them.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 _SQLITE_DRIVERS = {"sqlite", SQLITE_ASYNC_DRIVER}
 _POSTGRES_DRIVERS = {"postgresql", "postgres", POSTGRES_ASYNC_DRIVER}

@@ -64,7 +64,7 @@ async def test_engine_settings(engine: AsyncEngine) -> None:
                 name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
                 for name in ("journal_mode", "foreign_keys", "busy_timeout")
             }
-            assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+            assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30_000}
         else:
             assert dialect_name(connection) == "postgresql"
             assert engine.pool._pre_ping
