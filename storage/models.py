@@ -168,7 +168,13 @@ class ClassificationPrompt(Base):
     """The question card about one shared file, and the dialog state behind it."""
 
     __tablename__ = "classification_prompts"
-    __table_args__ = (CheckConstraint(_one_of("status", PROMPT_STATUSES), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("status", PROMPT_STATUSES), name="status"),
+        # Keyset paging of the API's lists by person or status, newest first, without a sort.
+        Index("ix_classification_prompts_asked_user_id", "asked_user", "id"),
+        Index("ix_classification_prompts_status_id", "status", "id"),
+        Index("ix_classification_prompts_asked_at", "asked_at"),
+    )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     card_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -196,6 +202,7 @@ class Classification(Base):
     """The answer: the register's evidence of who classified which file how, and when."""
 
     __tablename__ = "classifications"
+    __table_args__ = (Index("ix_classifications_level_prompt_id", "level", "prompt_id"),)
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     prompt_id: Mapped[int] = mapped_column(BIG_ID, ForeignKey("classification_prompts.id"), unique=True)
