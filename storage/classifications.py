@@ -55,21 +55,8 @@ async def shared_file(session: AsyncSession, file_id: int) -> SharedFile:
 
 async def previous_level(session: AsyncSession, shared: SharedFile) -> str | None:
     """The level this same file (by DingTalk file id or content hash) was last classified at, if ever."""
-    same: list[Any] = []
-    if shared.dingtalk_file_id:
-        same.append(SharedFile.dingtalk_file_id == shared.dingtalk_file_id)
-    if shared.sha256:
-        same.append(SharedFile.sha256 == shared.sha256)
-    if not same:
-        return None
-    stmt = (
-        select(Classification.level)
-        .join(SharedFile, SharedFile.id == Classification.file_id)
-        .where(or_(*same), SharedFile.id != shared.id)
-        .order_by(Classification.classified_at.desc(), Classification.id.desc())
-        .limit(1)
-    )
-    return await session.scalar(stmt)
+    before = await previous_classification(session, shared)
+    return before.level if before is not None else None
 
 
 async def previous_classification(session: AsyncSession, shared: SharedFile) -> Classification | None:
