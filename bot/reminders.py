@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dingtalk import CardDelivery, DingTalkClient, DingTalkError, RobotChat
 from bot.outbox import retry_delay
-from cards.card import param_map
+from cards.card import CardContent, param_map
 from cards.render import Trusted, coerce_language, escape_markdown, render_message
 from handlers.context import HandlerContext, OrgPolicy
 from handlers.directory import display_name
@@ -121,10 +121,13 @@ class ReminderDispatcher:
                                                    reason="done, waived or reassigned before it went out")
             if not due:
                 return {"skipped": len(stale)}
-            items = [item for _, item in due]
             card_id = rows[0].card_id
             try:
-                delivery = await self._send(recipient, card_id, items, now)
+                card, shown = await self._card(recipient, [item for _, item in due], now)
+                if shown < len(due):  # no room in this card: those rows get a card of their own next round
+                    await self._release(due[shown:], now)
+                    due = due[:shown]
+                delivery = await self._send(recipient, card_id, card, [item for _, item in due])
             except DingTalkError as exc:
                 failed = await self._failed([r for r, _ in due], str(exc), exc.code, exc.retryable)
                 return {"skipped": len(stale), **failed}
@@ -157,14 +160,24 @@ class ReminderDispatcher:
                     due.append((row, assessment))
         return due, stale
 
-    async def _send(self, recipient: str, card_id: str, items: list[Assessment], now: datetime) -> dict[str, object]:
+    async def _card(self, recipient: str, items: list[Assessment], now: datetime) -> tuple[CardContent, int]:
         async with self._sessions() as session:
             language = coerce_language(await preferences.get_language(session, recipient))
             owners = {a.owner: await display_name(session, a.owner) for a in items}
+        return reminder_card(items, recipient=recipient, language=language, now=now,
+                             timezone=self._policy.calendar.timezone, owners=owners)
+
+    async def _release(self, rows: list[tuple[Claimed, Assessment]], now: datetime) -> None:
+        async with self._sessions() as session, session.begin():
+            for row, _ in rows:
+                await reminders.release_to_new_card(session, row.id, next_attempt_at=now,
+                                                    claimed_until=row.claimed_until)
+
+    async def _send(self, recipient: str, card_id: str, content: CardContent,
+                    items: list[Assessment]) -> dict[str, object]:
+        async with self._sessions() as session:
             channel = (await effective_rule(session, items[0].type)).channel
             person = await directory.get_user(session, recipient)
-        content = reminder_card(items, recipient=recipient, language=language, now=now,
-                                timezone=self._policy.calendar.timezone, owners=owners)
         if channel == "work_notice" and self._agent_id:
             text = (content.markdown + "\n\n" + card_id[-8:])[:1800]  # DingTalk drops repeats of one text a day
             message = {"msgtype": "markdown", "markdown": {"title": content.title, "text": text}}

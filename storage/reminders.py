@@ -231,3 +231,16 @@ async def _get(session: AsyncSession, id: int) -> Reminder:
     if reminder is None:
         raise LookupError(f"reminder {id} does not exist")
     return reminder
+
+
+async def release_to_new_card(session: AsyncSession, id: int, *, next_attempt_at: datetime,
+                              claimed_until: datetime | None = None) -> bool:
+    """Give a claimed row back, free of the card it was meant for (that card had no room for it)."""
+    reminder = await _fenced(session, id, claimed_until)
+    if reminder is None:
+        return False
+    reminder.status, reminder.delivery, reminder.claimed_until = "planned", None, None
+    reminder.next_attempt_at = next_attempt_at
+    reminder.attempts = max(reminder.attempts - 1, 0)  # not a failed attempt
+    await session.flush()
+    return True

@@ -54,8 +54,10 @@ def local(at: datetime, timezone: ZoneInfo) -> str:
 def reminder_card(
     items: Sequence[Assessment], *, recipient: str, language: Language, now: datetime, timezone: ZoneInfo,
     owners: dict[str, str], status: str = "open", note: str = "",
-) -> CardContent:
-    """The digest for `recipient`; items they do not own name their owner (escalations)."""
+) -> tuple[CardContent, int]:
+    """The digest for `recipient` and how many of `items` it shows (as many as fit, the first first).
+
+    Items they do not own name their owner (escalations). The items not shown go in a later card."""
     shown = [
         {"title": escape_markdown(a.title), "type": TYPE_LABELS[a.type][language], "number": str(a.id),
          "due": local(a.due_at, timezone), "overdue": a.due_at <= now, "basis": basis_of(a),
@@ -76,5 +78,5 @@ def reminder_card(
         content = render_card("reminder_card", language, status=status, buttons=tuple(buttons),
                               items=shown[:count], more=len(shown) - count, note=Trusted(note))
         if len(content.markdown.encode("utf-8")) <= MAX_VALUE_BYTES - 24:
-            return content
-    return content
+            return content, count
+    return content, 1
