@@ -100,6 +100,7 @@ class Bot:
         self.stream: StreamConnection | None = None
         self.sender: OutboxSender | None = None
         self.reminders: ReminderDispatcher | None = None
+        self.policy = OrgPolicy()
         self.scheduler: JobScheduler | None = None
         self.link_key = link_key(settings.link_signing_secret())
 
@@ -124,8 +125,10 @@ class Bot:
             default_rate_limit=settings.dingtalk_rate_limit,
         )
         self._stack.push_async_callback(client.close)
-        self.http_port = await self._serve_http(engine, sessions, api_deps(settings, sessions, client, self.clock))
-        policy = linked_policy(settings, self.http_port)
+        api = api_deps(settings, sessions, client, self.clock, policy=lambda: self.policy,
+                       on_committed=self._kick_sender)
+        self.http_port = await self._serve_http(engine, sessions, api)
+        self.policy = policy = linked_policy(settings, self.http_port)
 
         self.sender = sender = OutboxSender(sessions, client, self.clock, interval=settings.outbox_interval)
         dispatcher = Dispatcher(sessions, policy, self.clock, on_committed=sender.kick)
@@ -155,6 +158,10 @@ class Bot:
             where = f"{settings.http_host}:{settings.http_port}"
             raise StartupError(f"cannot listen on {where} (HTTP_PORT): {reason}") from None
         return int(runner.addresses[0][1])
+
+    def _kick_sender(self) -> None:
+        if self.sender is not None:
+            self.sender.kick()
 
     def _schedule(self, sessions: async_sessionmaker[AsyncSession], client: DingTalkClient, policy: OrgPolicy,
                   sender: OutboxSender) -> Callable[[], Awaitable[SyncReport]]:

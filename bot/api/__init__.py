@@ -18,6 +18,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
+# Each area declares its routes on API when imported, so all are in before `add_api` describes them.
+from bot.api import (  # noqa: F401
+    assessment_routes,
+    dashboard_routes,
+    register_routes,
+    reminder_rule_routes,
+    rules_pack_routes,
+    signoff_routes,
+)
 from bot.api.config import ApiConfigError, ApiSettings, api_deps, check_origin, check_signing_key, token_signer
 from bot.api.cors import cors_middleware
 from bot.api.deps import ApiDeps, LoginSource

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.api.deps import ApiDeps, LoginSource
 from bot.api.tokens import MIN_KEY_BYTES, TokenSigner
+from handlers.context import OrgPolicy
 
 MISSING_KEY: Final = (
     "API_SIGNING_KEY is not set: the mini-program API signs its session tokens with it. Set it to a random "
@@ -70,8 +71,9 @@ def token_signer(settings: ApiSettings) -> TokenSigner:
 
 
 def api_deps(settings: ApiSettings, sessions: async_sessionmaker[AsyncSession], dingtalk: LoginSource,
-             clock: Callable[[], datetime]) -> ApiDeps:
+             clock: Callable[[], datetime], policy: Callable[[], OrgPolicy],
+             on_committed: Callable[[], None]) -> ApiDeps:
     """What `add_api` needs, from settings; ApiConfigError when they cannot serve the API."""
     return ApiDeps(sessions=sessions, dingtalk=dingtalk, tokens=token_signer(settings),
                    bot_admins=frozenset(settings.bot_admins), cors_origins=frozenset(settings.api_cors_origins),
-                   clock=clock)
+                   clock=clock, policy=policy, on_committed=on_committed)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.api.limits import RateLimit
 from bot.api.tokens import TokenSigner
 from bot.dingtalk.models import FreeLoginUser
+from handlers.context import OrgPolicy
 from handlers.directory import DirectorySource
 
 
@@ -38,3 +39,8 @@ class ApiDeps:
     sign_in_limit: RateLimit = field(default_factory=RateLimit)
     # How old a cached directory entry may be at sign-in before it is fetched again (the sync runs daily).
     directory_max_age: timedelta = timedelta(hours=24)
+    # The org policy (calendar, card template, where pages are); a callable because the bot learns its own
+    # HTTP port, part of the pages' address, only once the server listens.
+    policy: Callable[[], OrgPolicy] = OrgPolicy
+    # Called after a request committed, so queued messages (campaign cards) go out now, not at the next poll.
+    on_committed: Callable[[], None] = lambda: None

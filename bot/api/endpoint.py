@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Final
+from urllib.parse import quote
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -24,6 +25,7 @@ from bot.api.problems import ApiProblem, FieldProblem, invalid_input
 from bot.api.registry import ApiCall, Route
 from bot.api.tokens import TokenClaims, TokenError
 from handlers.api.caller import Caller, resolve_caller
+from handlers.api.models import Download
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ def unauthorized(detail: str, *, invalid_token: bool = True) -> ApiProblem:
     return ApiProblem(401, detail, headers={"WWW-Authenticate": challenge})
 
 
-def endpoint(route: Route[Any, Any, Any], deps: ApiDeps, limiter: SignInLimiter) -> RequestHandler:
+def endpoint(route: Route[Any, Any, Any, Any], deps: ApiDeps, limiter: SignInLimiter) -> RequestHandler:
     """The aiohttp handler that enforces everything `route` declares."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -50,11 +52,14 @@ def endpoint(route: Route[Any, Any, Any], deps: ApiDeps, limiter: SignInLimiter)
         async with deps.sessions() as session:
             caller = None if claims is None else await _authorise(route, deps, session, claims)
             call = ApiCall(request=request, deps=deps, session=session, caller=caller, query=_query(route, request),
-                           body=await _body(route, request), now=now)
+                           body=await _body(route, request), path=_path(route, request), now=now)
             result = await route.handler(call)
             await session.commit()
+        deps.on_committed()
         if not isinstance(result, route.response):
             raise TypeError(f"{route.method} {route.path} returned {type(result).__name__}")
+        if isinstance(result, Download):
+            return _download(result)
         return web.Response(text=result.model_dump_json(by_alias=True), content_type="application/json")
 
     return handle
@@ -72,7 +77,7 @@ def _authenticate(request: web.Request, deps: ApiDeps, now: datetime) -> TokenCl
 
 
 async def _authorise(
-    route: Route[Any, Any, Any], deps: ApiDeps, session: AsyncSession, claims: TokenClaims
+    route: Route[Any, Any, Any, Any], deps: ApiDeps, session: AsyncSession, claims: TokenClaims
 ) -> Caller:
     caller = await resolve_caller(session, claims.user_id, deps.bot_admins)
     if caller is None:
@@ -82,7 +87,25 @@ async def _authorise(
     return caller
 
 
-def _query(route: Route[Any, Any, Any], request: web.Request) -> BaseModel:
+def _path(route: Route[Any, Any, Any, Any], request: web.Request) -> BaseModel:
+    try:
+        path: BaseModel = route.path_params.model_validate(dict(request.match_info))
+        return path
+    except ValidationError as exc:
+        raise invalid_input(exc, "path") from None
+
+
+def _download(file: Download) -> web.Response:
+    disposition = "inline" if file.inline else "attachment"
+    # RFC 6266: an ASCII fallback name and the real one, which may be Chinese, percent-encoded.
+    fallback = file.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    name = f"filename=\"{fallback}\"; filename*=UTF-8''{quote(file.filename)}"
+    headers = {"Content-Disposition": f"{disposition}; {name}"}
+    return web.Response(body=file.content, content_type=file.media_type.split(";")[0], headers=headers,
+                        charset="utf-8" if file.media_type.startswith("text/") else None)
+
+
+def _query(route: Route[Any, Any, Any, Any], request: web.Request) -> BaseModel:
     params = request.query
     repeated = sorted({name for name in params if len(params.getall(name)) > 1})
     if repeated:
@@ -95,7 +118,7 @@ def _query(route: Route[Any, Any, Any], request: web.Request) -> BaseModel:
         raise invalid_input(exc, "query") from None
 
 
-async def _body(route: Route[Any, Any, Any], request: web.Request) -> BaseModel:
+async def _body(route: Route[Any, Any, Any, Any], request: web.Request) -> BaseModel:
     if not route.reads_body:
         body: BaseModel = route.body()
         return body

@@ -10,6 +10,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from bot.api.problems import PROBLEM_JSON, Problem
 from bot.api.registry import ApiRegistry, Route
+from handlers.api.models import NoPath
 
 OPENAPI_VERSION: Final = "3.1.0"
 REF_TEMPLATE: Final = "#/components/schemas/{model}"
@@ -20,7 +21,9 @@ def openapi_document(registry: ApiRegistry) -> dict[str, Any]:
     """Every registered route with its parameters, body, answers, security and the role it needs."""
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(Problem, "serialization")]
     for route in registry.routes:
-        models += [(route.query, "validation"), (route.response, "serialization")]
+        models += [(route.query, "validation"), (route.path_params, "validation")]
+        if not route.downloads:
+            models.append((route.response, "serialization"))
         if route.reads_body:
             models.append((route.body, "validation"))
     refs, top = models_json_schema(list(dict.fromkeys(models)), ref_template=REF_TEMPLATE)
@@ -29,8 +32,9 @@ def openapi_document(registry: ApiRegistry) -> dict[str, Any]:
     for route in registry.routes:
         operation = _operation(route, refs, schemas)
         paths.setdefault(registry.prefix + route.path, {})[route.method.lower()] = operation
-    for route in registry.routes:  # query models became parameters; nothing refers to them
+    for route in registry.routes:  # query and path models became parameters; nothing refers to them
         schemas.pop(_name(refs[(route.query, "validation")]), None)
+        schemas.pop(_name(refs[(route.path_params, "validation")]), None)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": registry.title, "version": registry.version,
@@ -44,7 +48,7 @@ def openapi_document(registry: ApiRegistry) -> dict[str, Any]:
     }
 
 
-def _operation(route: Route[Any, Any, Any], refs: dict[Any, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+def _operation(route: Route[Any, Any, Any, Any], refs: dict[Any, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "summary": route.summary,
@@ -62,15 +66,19 @@ def _operation(route: Route[Any, Any, Any], refs: dict[Any, Any], schemas: dict[
     return operation
 
 
-def _parameters(route: Route[Any, Any, Any], refs: dict[Any, Any], schemas: dict[str, Any]) -> list[dict[str, Any]]:
-    query = schemas[_name(refs[(route.query, "validation")])]
-    required = set(query.get("required", ()))
+def _parameters(
+    route: Route[Any, Any, Any, Any], refs: dict[Any, Any], schemas: dict[str, Any]
+) -> list[dict[str, Any]]:
     parameters = []
-    for name, schema in query.get("properties", {}).items():
-        parameter = {"name": name, "in": "query", "required": name in required, "schema": _not_null(schema)}
-        if "description" in schema:
-            parameter["description"] = schema["description"]
-        parameters.append(parameter)
+    for location, model in (("path", route.path_params), ("query", route.query)):
+        declared = schemas[_name(refs[(model, "validation")])]
+        required = set(declared.get("required", ()))
+        for name, schema in declared.get("properties", {}).items():
+            parameter = {"name": name, "in": location, "required": location == "path" or name in required,
+                         "schema": _not_null(schema)}
+            if "description" in schema:
+                parameter["description"] = schema["description"]
+            parameters.append(parameter)
     return parameters
 
 
@@ -90,8 +98,13 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {**rest, **kept[0]}
 
 
-def _responses(route: Route[Any, Any, Any], refs: dict[Any, Any]) -> dict[str, Any]:
-    ok = {"description": "OK", "content": {"application/json": {"schema": refs[(route.response, "serialization")]}}}
+def _responses(route: Route[Any, Any, Any, Any], refs: dict[Any, Any]) -> dict[str, Any]:
+    if route.downloads:
+        ok = {"description": "OK, as a file",
+              "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in route.media_types}}
+    else:
+        ok = {"description": "OK",
+              "content": {"application/json": {"schema": refs[(route.response, "serialization")]}}}
     statuses = {400, 500, *route.statuses}
     if route.access != "public":
         statuses.add(401)
@@ -101,6 +114,8 @@ def _responses(route: Route[Any, Any, Any], refs: dict[Any, Any]) -> dict[str, A
         statuses.add(429)
     if route.reads_body:
         statuses.add(415)
+    if route.path_params is not NoPath:
+        statuses.add(404)
     problem = {PROBLEM_JSON: {"schema": refs[(Problem, "serialization")]}}
     answers: dict[str, Any] = {"200": ok}
     for status in sorted(statuses):

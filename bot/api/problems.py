@@ -18,7 +18,7 @@ class FieldProblem(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     field: str = Field(description="the parameter or body member, dotted for nested members")
-    location: str = Field(alias="in", description="query, body or header")
+    location: str = Field(alias="in", description="query, body, path or header")
     message: str
 
 
@@ -55,7 +55,7 @@ def invalid_input(exc: ValidationError, location: str) -> ApiProblem:
     errors = [FieldProblem(field=_field_name(error["loc"], location), location=location,
                            message=_MESSAGES.get(error["type"], str(error["msg"]).removeprefix("Value error, ")))
               for error in exc.errors(include_url=False, include_input=False)]
-    where = {"query": "query parameter", "body": "body member"}.get(location, location)
+    where = {"query": "query parameter", "body": "body member", "path": "path parameter"}.get(location, location)
     detail = "; ".join(f"{where} {e.field}: {e.message}" for e in errors)
     return ApiProblem(400, detail or f"invalid {location}", errors=errors)
 

@@ -24,6 +24,7 @@ from handlers.api.models import (
     ClassificationQuery,
     Me,
     NoBody,
+    NoPath,
     NoQuery,
     OpenApiDocument,
     SignInRequest,
@@ -52,7 +53,7 @@ API_STATE = web.AppKey("api_state", ApiState)
 @API.route("POST", "/auth/dingtalk", access="public", query=NoQuery, body=SignInRequest, response=SignInResponse,
            summary="Exchange a DingTalk free-login code for a session token", tags=("auth",), rate_limited=True,
            statuses=(401, 403, 503))
-async def sign_in(call: ApiCall[NoQuery, SignInRequest]) -> SignInResponse:
+async def sign_in(call: ApiCall[NoQuery, SignInRequest, NoPath]) -> SignInResponse:
     """Each code works once (DingTalk's rule, and this API's too); a bad, expired or replayed one gets 401."""
     state = call.request.config_dict[API_STATE]
     if not state.spent_codes.claim(call.body.auth_code):
@@ -67,7 +68,7 @@ async def sign_in(call: ApiCall[NoQuery, SignInRequest]) -> SignInResponse:
                           user=me(caller))
 
 
-async def _exchange(call: ApiCall[NoQuery, SignInRequest], code: str) -> Caller | None:
+async def _exchange(call: ApiCall[NoQuery, SignInRequest, NoPath], code: str) -> Caller | None:
     deps = call.deps
     try:
         who: FreeLoginUser = await deps.dingtalk.user_id_by_auth_code(code)
@@ -88,13 +89,13 @@ async def _exchange(call: ApiCall[NoQuery, SignInRequest], code: str) -> Caller 
 
 @API.route("GET", "/me", access="employee", query=NoQuery, body=NoBody, response=Me,
            summary="The signed-in person and their current role", tags=("people",))
-async def get_me(call: ApiCall[NoQuery, NoBody]) -> Me:
+async def get_me(call: ApiCall[NoQuery, NoBody, NoPath]) -> Me:
     return me(call.user)
 
 
 @API.route("GET", "/classifications", access="employee", query=ClassificationQuery, body=NoBody,
            response=ClassificationPage, summary="Classifications of shared files", tags=("classifications",))
-async def get_classifications(call: ApiCall[ClassificationQuery, NoBody]) -> ClassificationPage:
+async def get_classifications(call: ApiCall[ClassificationQuery, NoBody, NoPath]) -> ClassificationPage:
     """Employees see their own, managers their team's, admins everyone's; `person` narrows within that.
     Newest first by default; follow `nextCursor` for the next page."""
     return await list_classifications(call.session, call.user, call.query)
@@ -102,18 +103,18 @@ async def get_classifications(call: ApiCall[ClassificationQuery, NoBody]) -> Cla
 
 @API.route("GET", "/audit-events", access="admin", query=AuditQuery, body=NoBody, response=AuditPage,
            summary="The audit log, in chain order", tags=("audit",))
-async def get_audit_events(call: ApiCall[AuditQuery, NoBody]) -> AuditPage:
+async def get_audit_events(call: ApiCall[AuditQuery, NoBody, NoPath]) -> AuditPage:
     return await list_audit_events(call.session, call.query)
 
 
 @API.route("GET", "/audit-events/verify", access="admin", query=NoQuery, body=NoBody, response=ChainCheck,
            summary="Check every entry of the hash-chained audit log", tags=("audit",))
-async def verify_audit_events(call: ApiCall[NoQuery, NoBody]) -> ChainCheck:
+async def verify_audit_events(call: ApiCall[NoQuery, NoBody, NoPath]) -> ChainCheck:
     """Names the first broken entry, as `compliance-bot audit verify` does."""
     return await check_audit_chain(call.session)
 
 
 @API.route("GET", "/openapi.json", access="public", query=NoQuery, body=NoBody, response=OpenApiDocument,
            summary="This document", tags=("meta",))
-async def get_openapi(call: ApiCall[NoQuery, NoBody]) -> OpenApiDocument:
+async def get_openapi(call: ApiCall[NoQuery, NoBody, NoPath]) -> OpenApiDocument:
     return OpenApiDocument(call.request.config_dict[API_STATE].openapi)

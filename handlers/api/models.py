@@ -94,6 +94,27 @@ class NoBody(BodyModel):
     """A route that takes no request body."""
 
 
+class PathModel(QueryModel):
+    """The `{parameters}` of a route's path, validated like query parameters (a bad one is a 400 naming it)."""
+
+
+class NoPath(PathModel):
+    """A route whose path has no parameters."""
+
+
+class IdPath(PathModel):
+    id: int = Field(ge=1, le=_MAX_KEY)
+
+
+class Download(BaseModel):
+    """A file answer (an export, a report page) instead of JSON; `inline` shows it rather than saving it."""
+
+    filename: str
+    media_type: str
+    content: bytes
+    inline: bool = False
+
+
 class SignInRequest(BodyModel):
     auth_code: str = Field(min_length=1, max_length=256, description="the code from dd.getAuthCode / requestAuthCode")
 

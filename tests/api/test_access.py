@@ -10,21 +10,32 @@ from typing import Any
 from bot.api import API, Route, TokenSigner
 from handlers.api.caller import RANK
 from storage import directory as store
+from tests.api import (
+    examples_assessment,
+    examples_dashboard,
+    examples_register,
+    examples_reminder_rule,
+    examples_rules_pack,
+    examples_signoff,
+)
 from tests.api.conftest import ADMIN, EMPLOYEE, MANAGER, ApiClient
+from tests.api.examples import Examples
 
 IDENTITIES = ("none", "forged", "expired", "departed", "employee", "manager", "admin")
-# Requests a route needs beyond an empty query; a new route that needs more must be added here.
-Example = Callable[[ApiClient], Awaitable[dict[str, Any]]]
 
 
 async def _sign_in_example(api: ApiClient) -> dict[str, Any]:
     return {"json": {"authCode": await api.auth_code(EMPLOYEE)}}
 
 
-EXAMPLES: dict[tuple[str, str], Example] = {("POST", "/auth/dingtalk"): _sign_in_example}
+# Requests a route needs beyond an empty query (tests/api/examples.py); a new route that needs more adds one.
+EXAMPLES: Examples = {("POST", "/auth/dingtalk"): _sign_in_example}
+for module in (examples_assessment, examples_dashboard, examples_register, examples_reminder_rule,
+               examples_rules_pack, examples_signoff):
+    EXAMPLES.update(module.EXAMPLES)
 
 
-def expected_status(route: Route[Any, Any, Any], identity: str) -> int:
+def expected_status(route: Route[Any, Any, Any, Any], identity: str) -> int:
     if route.access == "public":
         return 200  # a public route ignores whatever token comes with the request
     if identity in ("none", "forged", "expired", "departed"):
@@ -54,7 +65,9 @@ async def test_every_route_answers_every_identity_as_it_declares(api: ApiClient)
         example = EXAMPLES.get((route.method, route.path))
         for identity in IDENTITIES:
             request = await example(api) if example else {}
-            status, body, response = await api.call(route.method, route.path, token=tokens[identity], **request)
+            path = request.pop("path", route.path)
+            assert "{" not in path, f"{route.method} {route.path} needs an example that fills in its path"
+            status, body, response = await api.call(route.method, path, token=tokens[identity], **request)
             key = (route.method, route.path, identity)
             expected[key], observed[key] = expected_status(route, identity), status
             if status == 401 and route.access != "public":

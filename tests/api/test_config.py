@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.api import ApiConfigError, api_deps, check_origin, check_signing_key, token_signer
+from handlers.context import OrgPolicy
 from tests.api.conftest import Sessions
 
 
@@ -31,7 +32,8 @@ def test_a_missing_key_is_refused_with_a_message_saying_what_to_set() -> None:
 def test_settings_become_the_api_dependencies() -> None:
     settings = FakeSettings(api_signing_key=SecretStr("k" * 40), api_previous_signing_keys=[SecretStr("o" * 32)],
                             api_token_ttl=600, api_cors_origins=["https://h5.example"], bot_admins=["sou.kamfai"])
-    deps = api_deps(settings, Sessions(), dingtalk=None, clock=lambda: datetime.now(UTC))  # type: ignore[arg-type]
+    deps = api_deps(settings, Sessions(), dingtalk=None, clock=lambda: datetime.now(UTC),  # type: ignore[arg-type]
+                    policy=OrgPolicy, on_committed=lambda: None)
     assert deps.tokens.ttl.total_seconds() == 600
     assert deps.cors_origins == {"https://h5.example"} and deps.bot_admins == {"sou.kamfai"}
     old = token_signer(FakeSettings(api_signing_key=SecretStr("o" * 32))).issue("lei.mei", datetime.now(UTC))

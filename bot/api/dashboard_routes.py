@@ -1,0 +1,3 @@
+"""Routes of the mini-program API: dashboard (filled in by the work on issue 6)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Routes of the mini-program API: register (filled in by the work on issue 6)."""
+
+from __future__ import annotations
