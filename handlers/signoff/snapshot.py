@@ -44,7 +44,7 @@ async def take_snapshot(session: AsyncSession, *, now: datetime, campaign: Mappi
         "policy_version": _optional_text(campaign.get("policy_version")),
         "rules_pack": {"name": pack.pack, "version": pack.version},
         "classifications": await _classification_counts(session, pack, latest),
-        "register": await _register(session, pack, latest, assessments, pending),
+        "register": await data_flow_register(session, pack, latest, assessments, pending),
         "assessments": _assessment_counts(assessments, now),
         "obligations": _open_obligations(pack, pending, assessments),
     }
@@ -122,7 +122,7 @@ def _routes(pack: RulesPack, records: list[Classification], flow: Mapping[int, s
     return [{"id": i, "cite": pack.obligations[i].cite, "options": list(pack.obligations[i].options)} for i in routes]
 
 
-def _flow_classification(assessment: Assessment, pending: Mapping[int, PendingObligation]) -> int | None:
+def flow_classification(assessment: Assessment, pending: Mapping[int, PendingObligation]) -> int | None:
     """The classification whose data flow an assessment is about, if it is about one."""
     source = pending.get(assessment.pending_obligation_id or -1)
     if source is not None:
@@ -131,7 +131,7 @@ def _flow_classification(assessment: Assessment, pending: Mapping[int, PendingOb
     return linked if isinstance(linked, int) and not isinstance(linked, bool) else None
 
 
-async def _register(
+async def data_flow_register(
     session: AsyncSession, pack: RulesPack, latest: list[Classification], assessments: list[Assessment],
     pending: list[PendingObligation],
 ) -> list[dict[str, Any]]:
@@ -149,7 +149,7 @@ async def _register(
             flow.setdefault(row.classification_id, set()).add(row.obligation_id)
     linked: dict[tuple[str, str], list[Assessment]] = {}
     for assessment in assessments:
-        pair = pair_of.get(_flow_classification(assessment, by_pending) or -1)
+        pair = pair_of.get(flow_classification(assessment, by_pending) or -1)
         if pair is not None:
             linked.setdefault(pair, []).append(assessment)
     destinations, kinds = list(pack.vocabulary.destinations), list(pack.vocabulary.personal_data)
