@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dingtalk import CardDelivery, DingTalkClient, DingTalkError, RobotChat
@@ -26,6 +27,7 @@ from handlers.directory import display_name
 from handlers.inbound import UserId
 from handlers.reminders.cards import basis_of, reminder_card
 from handlers.reminders.schedule import effective_rule, recipients
+from handlers.rules.active import current_pack
 from storage import assessments, directory, preferences, reminders
 from storage.models import Assessment, Reminder
 
@@ -81,11 +83,19 @@ class ReminderDispatcher:
             groups: dict[str, list[Claimed]] = defaultdict(list)
             for row in rows:
                 groups[row.card_id].append(row)
-            outcomes = await asyncio.gather(*(self._deliver(group[0].recipient, group, now)
-                                              for group in groups.values()))
-            for outcome in outcomes:
+            for outcome in await asyncio.gather(*(self._deliver_isolated(group, now) for group in groups.values())):
                 for key, count in outcome.items():
                     totals[key] += count
+
+    async def _deliver_isolated(self, group: list[Claimed], now: datetime) -> dict[str, int]:
+        """One person's card; a database error there leaves its rows to the lease and the others go on."""
+        try:
+            return await self._deliver(group[0].recipient, group, now)
+        except SQLAlchemyError as exc:
+            # The message may quote parameters (people's ids), so only the type is logged.
+            log.error("reminders: a card of %d reminders could not be recorded (%s); they are retried once their "
+                      "claim lapses", len(group), type(exc).__name__)
+            return {"retried": len(group)}
 
     async def _claim(self, session: AsyncSession, now: datetime) -> list[Claimed]:
         """Claim due rows and fix which card each goes in, before anything is sent.
@@ -164,8 +174,9 @@ class ReminderDispatcher:
         async with self._sessions() as session:
             language = coerce_language(await preferences.get_language(session, recipient))
             owners = {a.owner: await display_name(session, a.owner) for a in items}
+            pack = await current_pack(session)
         return reminder_card(items, recipient=recipient, language=language, now=now,
-                             timezone=self._policy.calendar.timezone, owners=owners)
+                             timezone=self._policy.calendar.timezone, owners=owners, pack=pack)
 
     async def _release(self, rows: list[tuple[Claimed, Assessment]], now: datetime) -> None:
         async with self._sessions() as session, session.begin():
@@ -178,6 +189,7 @@ class ReminderDispatcher:
         async with self._sessions() as session:
             channel = (await effective_rule(session, items[0].type)).channel
             person = await directory.get_user(session, recipient)
+            pack = await current_pack(session)
         if channel == "work_notice" and self._agent_id:
             text = (content.markdown + "\n\n" + card_id[-8:])[:1800]  # DingTalk drops repeats of one text a day
             message = {"msgtype": "markdown", "markdown": {"title": content.title, "text": text}}
@@ -185,7 +197,7 @@ class ReminderDispatcher:
             return {"outTrackId": card_id, "channel": channel, "taskId": task}
         if channel == "todo" and person is not None and person.union_id:
             todos = [await self._client.create_todo(
-                person.union_id, a.title, description=basis_of(a), due_time_ms=int(a.due_at.timestamp() * 1000),
+                person.union_id, a.title, description=basis_of(a, pack), due_time_ms=int(a.due_at.timestamp() * 1000),
                 source_id=f"{card_id}-{a.id}") for a in items]
             return {"outTrackId": card_id, "channel": channel, "todoIds": todos}
         template, params = param_map(content, self._policy.card_template_id)

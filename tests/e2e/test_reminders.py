@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -211,3 +212,56 @@ async def test_a_digest_too_long_for_one_card_shows_every_assessment_across_card
         assert all(len(value.encode()) <= 1024 for value in params.values())
         shown += params["staticMsgContent"]
     assert all(f"#{i}" in shown for i in ids)  # none is marked sent without being shown
+
+
+async def test_a_database_error_on_one_persons_card_does_not_hold_up_the_others(
+    bot: Bot, control: SandboxControl, clock: TestClock
+) -> None:
+    """A real database error (a trigger refusing to record lei.mei's reminders as sent) costs only her card's
+    bookkeeping: ho.sioklan's card is recorded in the same pass, and hers is recorded once the claim lapses,
+    without a second card (same card id: DingTalk answers cardAlreadyExist)."""
+    await setup_assessments(bot, clock, "lei.mei", 1)
+    await setup_assessments(bot, clock, "ho.sioklan", 1)
+    engine = create_engine(bot.settings.database_url)
+    refuse = _refusing_trigger(engine.dialect.name)
+    try:
+        async with engine.begin() as connection:
+            for statement in refuse.create:
+                await connection.exec_driver_sql(statement)
+        clock.advance(await first_send_at(bot) - datetime.now(UTC) - clock.offset)
+        assert bot.reminders is not None
+        first = await bot.reminders.dispatch_due()
+        assert (first.sent, first.retried) == (1, 1)
+        async with engine.begin() as connection:
+            for statement in refuse.drop:
+                await connection.exec_driver_sql(statement)
+        clock.advance(timedelta(seconds=bot.settings.reminder_lease_seconds + 1))
+        second = await bot.reminders.dispatch_due()
+        assert second.sent == 1
+    finally:
+        await engine.dispose()
+    delivered = [c for c in await control.calls(CARD_CREATE) if c["status"] == 200]
+    assert sorted(c["body"]["openSpaceId"] for c in delivered) == ["dtv1.card//IM_ROBOT.ho.sioklan",
+                                                                  "dtv1.card//IM_ROBOT.lei.mei"]
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    create: tuple[str, ...]
+    drop: tuple[str, ...]
+
+
+def _refusing_trigger(dialect: str) -> _Trigger:
+    """A trigger that fails any update marking lei.mei's reminders sent, in the database's own dialect."""
+    if dialect == "sqlite":
+        return _Trigger(
+            create=("CREATE TRIGGER refuse_sent BEFORE UPDATE OF status ON reminders "
+                    "WHEN NEW.recipient = 'lei.mei' AND NEW.status = 'sent' "
+                    "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",),
+            drop=("DROP TRIGGER refuse_sent",))
+    return _Trigger(
+        create=("CREATE FUNCTION refuse_sent() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF NEW.recipient = 'lei.mei' AND NEW.status = 'sent' THEN RAISE EXCEPTION 'refused by the test'; "
+                "END IF; RETURN NEW; END $$",
+                "CREATE TRIGGER refuse_sent BEFORE UPDATE ON reminders FOR EACH ROW EXECUTE FUNCTION refuse_sent()"),
+        drop=("DROP TRIGGER refuse_sent ON reminders", "DROP FUNCTION refuse_sent()"))
