@@ -44,7 +44,11 @@ class ApiClient:
             sent["Authorization"] = f"Bearer {token}"
         async with self.http.request(method, API_PREFIX + path, params=params, json=json, data=data,
                                      headers=sent) as response:
-            body = await response.json(content_type=None) if response.content_length != 0 else None
+            body: Any = None
+            if "Content-Disposition" in response.headers:  # a file (a Download) comes back as its bytes
+                body = await response.read()
+            elif response.content_length != 0:
+                body = await response.json(content_type=None)
             return response.status, body, response
 
     async def auth_code(self, user_id: str) -> str:
