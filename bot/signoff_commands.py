@@ -9,7 +9,7 @@ from typing import Literal, cast
 from bot.app import linked_policy, migrate
 from bot.settings import Settings
 from handlers.context import HandlerContext
-from handlers.signoff.campaign import CampaignError, refresh_cards, restart, start
+from handlers.signoff.campaign import CampaignError, cancel, restart, start
 from storage import signoff
 from storage.db import create_engine, make_session_factory
 from storage.models import SignoffCampaign
@@ -76,11 +76,7 @@ async def _act(ctx: HandlerContext, campaign: SignoffCampaign, action: str) -> i
         renewed = await restart(ctx, campaign, by="cli")
         print(f"campaign {campaign.id} superseded by round {renewed.round}: campaign {renewed.id}")
     elif action == "cancel":
-        if campaign.status not in ("draft", "active"):
-            raise CampaignError(f"campaign {campaign.id} is {campaign.status}")
-        campaign.status, campaign.closed_at = "cancelled", ctx.now
-        await ctx.record("cli", "signoff.cancelled", f"campaign:{campaign.id}", {})
-        await refresh_cards(ctx, campaign, await signoff.signers_of(ctx.session, campaign.id))
+        await cancel(ctx, campaign, by="cli")
         print(f"campaign {campaign.id} cancelled")
     else:
         signers = await signoff.signers_of(ctx.session, campaign.id)

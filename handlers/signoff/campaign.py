@@ -145,6 +145,15 @@ async def restart(ctx: HandlerContext, campaign: SignoffCampaign, *, by: str) ->
     return renewed
 
 
+async def cancel(ctx: HandlerContext, campaign: SignoffCampaign, *, by: str) -> None:
+    """Stop a draft or active campaign; the cards already sent say it was closed."""
+    if campaign.status not in ("draft", "active"):
+        raise CampaignError(f"campaign {campaign.id} is {campaign.status}; only a draft or active one can be cancelled")
+    campaign.status, campaign.closed_at = "cancelled", ctx.now
+    await ctx.record(by, "signoff.cancelled", f"campaign:{campaign.id}", {})
+    await refresh_cards(ctx, campaign, await signoff.signers_of(ctx.session, campaign.id))
+
+
 async def tell_admins(ctx: HandlerContext, campaign: SignoffCampaign, event: str,
                       localized: Callable[[Language], dict[str, object]] | None = None, **values: object) -> None:
     """Tell every admin, each in their language (`localized` gives the words that depend on it)."""
