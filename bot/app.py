@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.admin import AdminConfig
 from bot.api import ApiConfigError, ApiDeps, api_deps, token_signer
 from bot.dingtalk import DingTalkClient
 from bot.dispatcher import Dispatcher
@@ -141,13 +142,15 @@ class Bot:
         self._spawn(sender.run(), "outbox")
         self._spawn(stream.run(), "stream")
         self._spawn(run_job("sync-directory", sync_now), "directory-sync")  # fill the cache at start
-        log.info("HTTP server on http://%s:%d (healthz, readyz, /api/v1)", settings.http_host, self.http_port)
+        log.info("HTTP server on http://%s:%d (healthz, readyz, /api/v1, /app/)", settings.http_host, self.http_port)
 
     async def _serve_http(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], api: ApiDeps) -> int:
         settings = self.settings
         readiness = Readiness(stream_connected=lambda: self.stream is not None and self.stream.connected.is_set(),
                               schema_current=lambda: schema_is_current(engine))
-        runner = web.AppRunner(create_http_app(readiness, sessions, self.link_key, api), access_log=None)
+        admin = AdminConfig(jsapi_url=settings.dingtalk_jsapi_url, corp_id=settings.dingtalk_corp_id,
+                            client_id=settings.dingtalk_client_id)
+        runner = web.AppRunner(create_http_app(readiness, sessions, self.link_key, api, admin), access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.http_host, settings.http_port)

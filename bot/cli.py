@@ -148,7 +148,9 @@ async def run_bot(settings: Settings) -> int:
             await bot.start()
             if sandbox_url:
                 print(f"\n  No DingTalk credentials set: running against the local sandbox.\n"
-                      f"  Open {sandbox_url}/ to chat with the bot as any of the demo staff.\n", flush=True)
+                      f"  Open {sandbox_url}/ to chat with the bot as any of the demo staff.\n"
+                      f"  Open {bot.policy.public_url}/app/ for the admin pages (sign in as anyone there).\n",
+                      flush=True)
             await _report_connected(bot, stop)
             await _until(stop)
         finally:
@@ -186,6 +188,7 @@ async def _maybe_sandbox(settings: Settings) -> AsyncIterator[tuple[Settings, st
             "dingtalk_corp_id": config.corp_id,
             "dingtalk_openapi_endpoint": sandbox.url,
             "dingtalk_oapi_endpoint": sandbox.url,
+            "dingtalk_jsapi_url": f"{sandbox.url}/_sandbox/dd.js",  # free-login through the sandbox's user picker
             "link_secret": SecretStr(settings.link_signing_secret()),  # as the admin commands will sign links
         }), sandbox.url
     finally:

@@ -1,4 +1,4 @@
-"""The bot's own HTTP server: health and readiness now, the mini-program API later."""
+"""The bot's own HTTP server: health and readiness, the mini-program API, the admin pages under /app/."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.admin import AdminConfig, AdminDeps, add_admin_pages
 from bot.api import ApiDeps, add_api
 from bot.pages import add_pages
 
@@ -53,12 +54,13 @@ async def security_headers(
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 
 
 def create_http_app(readiness: Readiness, sessions: async_sessionmaker[AsyncSession],
-                    link_key: bytes, api: ApiDeps | None = None) -> web.Application:
-    """The aiohttp application the bot serves on HTTP_HOST:HTTP_PORT."""
+                    link_key: bytes, api: ApiDeps | None = None, admin: AdminConfig | None = None) -> web.Application:
+    """The aiohttp application the bot serves on HTTP_HOST:HTTP_PORT; the admin pages come with the API."""
     app = web.Application(middlewares=[security_headers])
     app[READINESS] = readiness
     app.router.add_get("/healthz", healthz)
@@ -66,4 +68,5 @@ def create_http_app(readiness: Readiness, sessions: async_sessionmaker[AsyncSess
     add_pages(app, sessions, link_key)
     if api is not None:
         add_api(app, api)
+        add_admin_pages(app, AdminDeps(api=api, link_key=link_key, config=admin or AdminConfig()))
     return app

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.admin.deps import DEFAULT_JSAPI_URL
 from bot.api.config import check_origin, check_signing_key
 from storage.db import normalize_database_url
 
@@ -29,7 +30,11 @@ class Settings(BaseSettings):
     dingtalk_client_id: str = ""
     dingtalk_client_secret: SecretStr = SecretStr("")
     dingtalk_robot_code: str = ""
-    dingtalk_corp_id: str = ""
+    # The org's corpId: the admin pages ask DingTalk's free-login (dd.requestAuthCode) for a code in this org.
+    dingtalk_corp_id: str = Field(default="", description="the org's corpId, for the admin pages' free-login")
+    # The DingTalk JSAPI script the admin pages load; sandbox mode points it at the sandbox's stand-in.
+    dingtalk_jsapi_url: str = Field(default=DEFAULT_JSAPI_URL,
+                                    description="the DingTalk JSAPI script (dingtalk.open.js) the admin pages load")
     # The same variable dingtalk-stream reads, so the SDK and our client always agree on the host.
     dingtalk_openapi_endpoint: str = "https://api.dingtalk.com"
     dingtalk_oapi_endpoint: str = "https://oapi.dingtalk.com"
@@ -113,7 +118,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Asia/Macau)") from None
         return value
 
-    @field_validator("dingtalk_openapi_endpoint", "dingtalk_oapi_endpoint")
+    @field_validator("dingtalk_openapi_endpoint", "dingtalk_oapi_endpoint", "dingtalk_jsapi_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

@@ -14,6 +14,7 @@ from sandbox import (
     control_views,
     directory,
     gateway,
+    jsapi,
     notices,
     oauth,
     page,
@@ -28,7 +29,7 @@ MAX_BODY = 32 * 1024 * 1024
 
 
 def build_app(state: SandboxState) -> web.Application:
-    app = web.Application(middlewares=[dingtalk_gate], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[jsapi.picker_cors, dingtalk_gate], client_max_size=MAX_BODY)
     app[STATE] = state
     app.add_routes([
         web.post("/v1.0/gateway/connections/open", gateway.open_connection),
@@ -43,6 +44,7 @@ def build_app(state: SandboxState) -> web.Application:
         *control_views.routes(),
         *control_cards.routes(),
         *page.routes(),
+        *jsapi.routes(),
     ])
     return app
 

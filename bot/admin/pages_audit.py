@@ -1,0 +1,27 @@
+"""The audit log for admins: filters by action and actor, paging in chain order, and the chain's check."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.admin.forms import FormErrors, next_page_url, parse, with_query
+from bot.admin.registry import PAGES, PageCall
+from handlers.api.audit import check_audit_chain, list_audit_events
+from handlers.api.models import AuditQuery
+
+
+@PAGES.page("GET", "/audit", access="admin", nav="nav.audit")
+async def audit(call: PageCall) -> web.Response:
+    params = call.params()
+    errors: dict[str, str] = {}
+    try:
+        query = parse(AuditQuery, params)
+    except FormErrors as exc:
+        errors, query = exc.fields, AuditQuery()
+    found = await list_audit_events(call.session, query)
+    chain = await check_audit_chain(call.session)
+    exports = [{"url": with_query(f"/app/exports/audit.{kind}", params), "label": call.t(label)}
+               for kind, label in (("csv", "common.export_csv"), ("xlsx", "common.export_xlsx"))]
+    return call.render("audit.html", status=400 if errors else 200, page=found, chain=chain, errors=errors,
+                       params=params, exports=exports,
+                       next_url=next_page_url(call.request.path, params, found.next_cursor))

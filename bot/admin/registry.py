@@ -1,0 +1,133 @@
+"""The page registry: each page declares its method, path and the role it needs; `bot.admin.guard` enforces it.
+
+Pages are plain async functions `(call: PageCall) -> web.StreamResponse`. They render templates through
+`call.render`, redirect after a successful form with `call.redirect(..., flash=...)`, and call the same
+handler functions the API routes call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from aiohttp import web
+from multidict import MultiDictProxy
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.admin import render as templates
+from bot.admin.deps import AdminDeps
+from bot.admin.session import set_flash
+from cards.render import Language
+from handlers.api.caller import Caller
+from handlers.directory import Role
+
+Method = Literal["GET", "POST"]
+PREFIX = "/app"
+
+
+class PageNotFound(Exception):
+    """The page's subject (an assessment, a campaign) does not exist or is not the caller's to see."""
+
+
+@dataclass
+class PageCall:
+    """One signed-in request to a page, after its role and (for a POST) its CSRF token were checked."""
+
+    request: web.Request
+    deps: AdminDeps
+    session: AsyncSession
+    caller: Caller
+    now: datetime
+    language: Language
+    csrf: str
+    nav: list[dict[str, Any]]
+    form: MultiDictProxy[str | bytes | Any] | None = None
+    flash: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def t(self) -> templates.Words:
+        return templates.Words(self.language)
+
+    def params(self) -> dict[str, str]:
+        """The query string without `lang` (the language switch every page takes), one value per name."""
+        return {name: value for name, value in self.request.query.items() if name != "lang"}
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name) if self.form is not None else None
+        return value.strip() if isinstance(value, str) else default
+
+    def when(self, value: Any) -> str:
+        return templates.when(value, self.deps.api.policy().calendar.timezone)
+
+    def render(self, template: str, status: int = 200, **context: Any) -> web.Response:
+        """The page `template` in the caller's language, inside the base layout."""
+        html = templates.render(template, {**self.context(), **context})
+        response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+        response.headers.update(self.headers)
+        return response
+
+    def context(self) -> Mapping[str, Any]:
+        words = self.t
+        flash = self.flash if self.flash and self.flash.startswith("flash.") and words.has(self.flash) else None
+        return {"t": words, "lang": self.language, "caller": self.caller, "nav": self.nav, "csrf": self.csrf,
+                "flash": words(flash) if flash else None, "when": self.when, "path": self.request.path,
+                "role_name": words(f"role.{self.caller.role}")}
+
+    def redirect(self, location: str, flash: str | None = None) -> web.Response:
+        """POST-redirect-GET to `location` (a path under /app), with a one-shot message."""
+        if not location.startswith(PREFIX + "/"):
+            raise ValueError(f"redirect to {location!r} leaves the admin pages")
+        response = web.Response(status=303, headers={"Location": location})
+        if flash is not None:
+            set_flash(response, self.request, self.deps, flash)
+        return response
+
+
+PageHandler = Callable[[PageCall], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page route; `nav` is the strings key of its entry in the navigation, if it has one."""
+
+    method: Method
+    path: str
+    access: Role
+    handler: PageHandler
+    nav: str | None = None
+
+    @property
+    def url(self) -> str:
+        return PREFIX + self.path
+
+
+class PageRegistry:
+    """Pages in declaration order; a (method, path) pair may be declared once."""
+
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+
+    def page(self, method: Method, path: str, *, access: Role,
+             nav: str | None = None) -> Callable[[PageHandler], PageHandler]:
+        if not path.startswith("/"):
+            raise ValueError(f"page path {path!r} must start with /")
+        if any(p.method == method and p.path == path for p in self.pages):
+            raise ValueError(f"{method} {path} is declared twice")
+
+        def register(handler: PageHandler) -> PageHandler:
+            self.pages.append(Page(method=method, path=path, access=access, handler=handler, nav=nav))
+            return handler
+
+        return register
+
+    def nav_for(self, caller: Caller, current: str) -> list[dict[str, Any]]:
+        """The navigation entries `caller` may open, the current one marked."""
+        return [{"url": p.url, "label": p.nav,
+                 "current": current == p.url or (p.path != "/" and current.startswith(p.url + "/"))}
+                for p in self.pages if p.nav is not None and caller.may(p.access)]
+
+
+PAGES = PageRegistry()
