@@ -15,6 +15,7 @@ from aiohttp import web
 
 # Each page group declares its pages on PAGES when imported, so all are in before `add_admin_pages` mounts them.
 import bot.admin.pages_audit
+import bot.admin.pages_campaigns
 import bot.admin.pages_classifications
 import bot.admin.pages_home  # noqa: F401
 from bot.admin.auth import DEPS, signed_out, start_session, static
@@ -40,7 +41,7 @@ def _csp_middleware(policy: str) -> Callable[..., Awaitable[web.StreamResponse]]
     async def csp(request: web.Request,
                   handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
         response = await handler(request)
-        response.headers["Content-Security-Policy"] = policy
+        response.headers.setdefault("Content-Security-Policy", policy)  # files bring a stricter one
         return response
 
     return csp

@@ -1,0 +1,130 @@
+"""Sign-off campaigns for admins: the list, a create form, a campaign with its signers, start and cancel,
+and its frozen report and certificate."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Final, TypeVar
+
+from aiohttp import web
+
+from bot.admin.files import file_response
+from bot.admin.forms import FormErrors, next_page_url, parse
+from bot.admin.registry import PAGES, PageCall, PageNotFound
+from bot.admin.render import coerce
+from handlers.api.signoff import (
+    CampaignNotFound,
+    InvalidCampaign,
+    campaign_certificate,
+    campaign_detail,
+    campaign_for,
+    campaign_report,
+    cancel_campaign,
+    create_campaign,
+    list_campaigns,
+    signoff_context,
+    start_campaign,
+)
+from handlers.api.signoff_models import CampaignCreate, CampaignOut, CampaignQuery
+from handlers.signoff.campaign import CampaignError
+from storage.models import SUPPORTED_LANGUAGES
+
+ID: Final = "{id:[0-9]{1,18}}"
+T = TypeVar("T")
+
+
+def _id(call: PageCall) -> int:
+    return int(call.request.match_info["id"])
+
+
+async def _found(work: Awaitable[T]) -> T:
+    try:
+        return await work
+    except CampaignNotFound:
+        raise PageNotFound() from None
+
+
+@PAGES.page("GET", "/campaigns", access="admin", nav="nav.campaigns")
+async def campaigns(call: PageCall) -> web.Response:
+    params = call.params()
+    try:
+        query = parse(CampaignQuery, params)
+    except FormErrors:
+        query = CampaignQuery()
+    found = await list_campaigns(call.session, query)
+    return call.render("campaigns.html", page=found,
+                       next_url=next_page_url(call.request.path, params, found.next_cursor))
+
+
+@PAGES.page("GET", "/campaigns/new", access="admin")
+async def new_campaign(call: PageCall) -> web.Response:
+    return call.render("campaign_new.html", values={"year": str(call.now.year), "order": "parallel"}, errors={})
+
+
+@PAGES.page("POST", "/campaigns", access="admin")
+async def add_campaign(call: PageCall) -> web.Response:
+    """Creates a draft; nothing is sent until it is started."""
+    names = ("year", "title", "signers", "order", "dueAt", "note")
+    values = {name: call.field(name) for name in names}
+    signers = [part.strip() for part in values["signers"].replace("\n", ",").split(",") if part.strip()]
+    try:
+        body = parse(CampaignCreate, {**values, "signers": signers})
+        created = await create_campaign(signoff_context(call.session, call.now, call.deps.api.policy(), "create"),
+                                        call.caller, body)
+    except FormErrors as exc:
+        return call.render("campaign_new.html", status=400, values=values, errors=_by_field(exc.fields))
+    except InvalidCampaign as exc:
+        return call.render("campaign_new.html", status=400, values=values, errors=_by_field(dict(exc.problems)))
+    return call.redirect(f"/app/campaigns/{created.id}", flash="flash.campaign_created")
+
+
+def _by_field(problems: dict[str, str]) -> dict[str, str]:
+    """`signers.2` and the like are shown at their field."""
+    errors: dict[str, str] = {}
+    for name, message in problems.items():
+        field, _, index = name.partition(".")
+        errors.setdefault(field, f"{int(index) + 1}: {message}" if index.isdigit() else message)
+    return errors
+
+
+@PAGES.page("GET", f"/campaigns/{ID}", access="admin")
+async def campaign(call: PageCall) -> web.Response:
+    return await _detail(call, None)
+
+
+async def _detail(call: PageCall, error: str | None, status: int = 200) -> web.Response:
+    found = await _found(campaign_for(call.session, call.caller, _id(call)))
+    detail: CampaignOut = await campaign_detail(call.session, found)
+    return call.render("campaign.html", status=status, c=detail, error=error, languages=SUPPORTED_LANGUAGES)
+
+
+@PAGES.page("POST", f"/campaigns/{ID}/start", access="admin")
+async def start(call: PageCall) -> web.Response:
+    """Freezes the snapshot and queues the signers' cards; they go out once this request commits."""
+    ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"start:{_id(call)}")
+    try:
+        await _found(start_campaign(ctx, call.caller, _id(call)))
+    except CampaignError as exc:
+        return await _detail(call, str(exc), status=409)
+    return call.redirect(f"/app/campaigns/{_id(call)}", flash="flash.campaign_started")
+
+
+@PAGES.page("POST", f"/campaigns/{ID}/cancel", access="admin")
+async def cancel(call: PageCall) -> web.Response:
+    ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"cancel:{_id(call)}")
+    try:
+        await _found(cancel_campaign(ctx, call.caller, _id(call)))
+    except CampaignError as exc:
+        return await _detail(call, str(exc), status=409)
+    return call.redirect(f"/app/campaigns/{_id(call)}", flash="flash.campaign_cancelled")
+
+
+@PAGES.page("GET", f"/campaigns/{ID}/report", access="admin")
+async def report(call: PageCall) -> web.Response:
+    language = coerce(call.request.query.get("language")) or call.language
+    return file_response(await _found(campaign_report(call.session, call.caller, _id(call), language)))
+
+
+@PAGES.page("GET", f"/campaigns/{ID}/certificate", access="admin")
+async def certificate(call: PageCall) -> web.Response:
+    return file_response(await _found(campaign_certificate(call.session, call.caller, _id(call))))

@@ -1,0 +1,90 @@
+"""What tests/admin/test_access.py sends to a page beyond a plain GET: each maps (method, path) to an Example
+that returns `path` (parameters filled in) and, for a POST, the form `data` (the walk adds the CSRF token),
+and `expect`, the status an allowed caller gets (200 for a GET, 303 for a form that worked). An Example may
+create what it needs first; it is called once per identity."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from handlers.api.caller import Caller
+from handlers.api.signoff import signoff_context, start_campaign
+from storage import signoff
+from storage.models import SignoffCampaign
+from tests.admin.conftest import ADMIN, EMPLOYEE, MANAGER, AdminSite
+
+Example = Callable[[AdminSite], Awaitable[dict[str, Any]]]
+SIGNERS = (MANAGER, ADMIN)
+
+
+async def draft_campaign(site: AdminSite, title: str = "2026 私隱合規") -> int:
+    now = datetime.now(UTC)
+    async with site.sessions.begin() as session:
+        campaign = await signoff.create_campaign(
+            session, year=2026, title=title, note="", signing_order="parallel", due_at=now + timedelta(days=14),
+            signers=SIGNERS, created_by=ADMIN, at=now)
+        return campaign.id
+
+
+async def started_campaign(site: AdminSite) -> int:
+    campaign_id = await draft_campaign(site)
+    now = datetime.now(UTC)
+    admin = Caller(user_id=ADMIN, name=ADMIN, title="", role="admin")
+    async with site.sessions.begin() as session:
+        await start_campaign(signoff_context(session, now, site.deps.policy(), "test"), admin, campaign_id)
+    return campaign_id
+
+
+async def completed_campaign(site: AdminSite) -> int:
+    campaign_id = await draft_campaign(site)
+    async with site.sessions.begin() as session:
+        campaign = await session.get(SignoffCampaign, campaign_id)
+        assert campaign is not None
+        campaign.status, campaign.certificate_html = "completed", "<p>certificate</p>"
+        campaign.certificate_sha256 = signoff.sha256_hex(campaign.certificate_html)
+    return campaign_id
+
+
+async def _create(site: AdminSite) -> dict[str, Any]:
+    due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    return {"data": {"year": "2026", "title": "年度簽署", "signers": f"{MANAGER}, {ADMIN}", "order": "parallel",
+                     "dueAt": due, "note": ""}, "expect": 303}
+
+
+async def _detail(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/campaigns/{await draft_campaign(site)}"}
+
+
+async def _start(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/campaigns/{await draft_campaign(site)}/start", "expect": 303}
+
+
+async def _cancel(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/campaigns/{await draft_campaign(site)}/cancel", "expect": 303}
+
+
+async def _report(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/campaigns/{await started_campaign(site)}/report?language=en"}
+
+
+async def _certificate(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/campaigns/{await completed_campaign(site)}/certificate"}
+
+
+async def _sign_out(site: AdminSite) -> dict[str, Any]:
+    return {"expect": 303}
+
+
+ID = "{id:[0-9]{1,18}}"
+EXAMPLES: dict[tuple[str, str], Example] = {
+    ("POST", "/sign-out"): _sign_out,
+    ("POST", "/campaigns"): _create,
+    ("GET", f"/campaigns/{ID}"): _detail,
+    ("POST", f"/campaigns/{ID}/start"): _start,
+    ("POST", f"/campaigns/{ID}/cancel"): _cancel,
+    ("GET", f"/campaigns/{ID}/report"): _report,
+    ("GET", f"/campaigns/{ID}/certificate"): _certificate,
+}
+__all__ = ["EMPLOYEE", "EXAMPLES", "Example"]
