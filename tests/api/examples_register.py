@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.api.examples import Examples
 
-EXAMPLES: Examples = {}
+
+async def _export(_api: Any) -> dict[str, Any]:
+    # classifications needs only the employee role, the route's declared one; the per-dataset roles are
+    # tested in tests/api/test_exports.py.
+    return {"path": "/exports/classifications"}
+
+
+EXAMPLES: Examples = {("GET", "/exports/{dataset}"): _export}

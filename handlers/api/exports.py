@@ -1,0 +1,150 @@
+"""GET /exports/{dataset}: the register of data flows, classifications, assessments or the audit log, as CSV or
+XLSX for inspectors.
+
+Each dataset needs its own role and shows what its list shows the caller: classifications as GET
+/classifications (own, team, all), assessments by owner (own, team, all), data flows as GET /data-flows, the
+audit log to admins only. Rows are read in keyset chunks; each chunk is written into the file in a worker
+thread (`asyncio.to_thread`), so a large XLSX, which is CPU-bound to build, never blocks the event loop for
+long. Every export is recorded in the audit log, since it takes personal data out of the system.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, tzinfo
+from typing import Final, Literal
+
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.api import export_rows
+from handlers.api.caller import Access, Caller
+from handlers.api.classifications import visible_people
+from handlers.api.data_flows import CoverageFilter, DataFlowQuery, DestinationName
+from handlers.api.export_sheets import MEDIA_TYPES, ExportFormat, cell_value, new_sheet
+from handlers.api.models import ClassificationQuery, Download, LevelName, PathModel, PromptStatus, QueryModel
+from storage.audit import append_audit
+
+Dataset = Literal["data-flows", "classifications", "assessments", "audit-events"]
+AssessmentStatus = Literal["open", "in_progress", "done", "waived"]
+NEEDS: Final[dict[Dataset, Access]] = {
+    "data-flows": "manager", "classifications": "employee", "assessments": "employee", "audit-events": "admin",
+}
+# Which query parameters (by field name) each dataset reads; any other filter is refused, never ignored.
+FILTERS: Final[dict[Dataset, frozenset[str]]] = {
+    "data-flows": frozenset({"destination", "assessment_status"}),
+    "classifications": frozenset({"level", "status", "person", "since", "until"}),
+    "assessments": frozenset({"assessment_status", "person"}),
+    "audit-events": frozenset({"action", "actor"}),
+}
+
+
+class ExportPath(PathModel):
+    dataset: Dataset
+
+
+class ExportQuery(QueryModel):
+    """`format` and the filters; each dataset takes only the filters its list takes (see FILTERS)."""
+
+    format: ExportFormat = "csv"
+    level: LevelName | None = Field(default=None, description="classifications")
+    status: PromptStatus | None = Field(default=None, description="classifications: the question's status")
+    person: str | None = Field(default=None, min_length=1, max_length=64,
+                               description="classifications: the sharer's userId; assessments: the owner's")
+    since: AwareDatetime | None = Field(default=None, alias="from", description="classifications: asked at or after")
+    until: AwareDatetime | None = Field(default=None, alias="to", description="classifications: asked before")
+    destination: DestinationName | None = Field(default=None, description="data-flows")
+    assessment_status: CoverageFilter | None = Field(
+        default=None, description="assessments: their status; data-flows: a covering assessment's (or `none`)")
+    action: str | None = Field(default=None, min_length=1, max_length=64, description="audit-events")
+    actor: str | None = Field(default=None, min_length=1, max_length=128, description="audit-events")
+
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")
+        if value is not None and since is not None and value <= since:
+            raise ValueError("must be later than `from`")
+        return value
+
+
+class ExportNotAllowed(Exception):
+    """The caller's role is below what the dataset needs."""
+
+
+class ExportFilterInvalid(ValueError):
+    """A filter the dataset does not take, or a value it cannot use; `field` is the query parameter's name."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def export_filename(dataset: Dataset, file_format: ExportFormat, now: datetime, timezone: tzinfo) -> str:
+    """e.g. classifications-2026-11-29.csv, dated in the org's timezone."""
+    return f"{dataset}-{now.astimezone(timezone).date().isoformat()}.{file_format}"
+
+
+def check_export(caller: Caller, dataset: Dataset, query: ExportQuery) -> None:
+    """Refuse a caller below the dataset's role, then any filter the dataset does not take."""
+    needed = NEEDS[dataset]
+    if not caller.may(needed):
+        raise ExportNotAllowed(f"exporting {dataset} needs the {needed} role; you are signed in as {caller.role}")
+    stray = sorted(name for name in query.model_fields_set if name != "format" and name not in FILTERS[dataset])
+    if stray:
+        raise ExportFilterInvalid(_wire_name(stray[0]),
+                                  f"does not apply to {dataset}; it filters by {_filter_names(dataset)}")
+    if dataset == "assessments" and query.assessment_status == "none":
+        raise ExportFilterInvalid("assessmentStatus", "`none` applies to data-flows only; for assessments give "
+                                                      "open, in_progress, done or waived")
+
+
+async def export_dataset(
+    session: AsyncSession, caller: Caller, dataset: Dataset, query: ExportQuery, *, now: datetime, timezone: tzinfo
+) -> Download:
+    """The file of `dataset` as `caller` may see it; raises ExportNotAllowed / ExportFilterInvalid."""
+    check_export(caller, dataset, query)
+    sheet = new_sheet(query.format, dataset, _headers(dataset))
+    written = 0
+    async for chunk in await _rows(session, caller, dataset, query, now):
+        cells = [[cell_value(value, timezone) for value in row] for row in chunk]
+        await asyncio.to_thread(sheet.write, cells)
+        written += len(cells)
+    content = await asyncio.to_thread(sheet.finish)
+    filters = {_wire_name(name): str(getattr(query, name)) for name in sorted(query.model_fields_set)}
+    await append_audit(session, actor=caller.user_id, action="export.downloaded", subject=f"export:{dataset}",
+                       details={"rows": written, **filters}, at=now)
+    return Download(filename=export_filename(dataset, query.format, now, timezone),
+                    media_type=MEDIA_TYPES[query.format], content=content)
+
+
+def _headers(dataset: Dataset) -> tuple[str, ...]:
+    return {"data-flows": export_rows.DATA_FLOW_HEADERS, "classifications": export_rows.CLASSIFICATION_HEADERS,
+            "assessments": export_rows.ASSESSMENT_HEADERS, "audit-events": export_rows.AUDIT_HEADERS}[dataset]
+
+
+async def _rows(
+    session: AsyncSession, caller: Caller, dataset: Dataset, query: ExportQuery, now: datetime
+) -> export_rows.Chunks:
+    if dataset == "data-flows":
+        flows = DataFlowQuery.model_construct(destination=query.destination,
+                                              assessment_status=query.assessment_status)
+        return export_rows.data_flow_rows(session, caller, flows)
+    if dataset == "classifications":
+        listing = ClassificationQuery.model_construct(  # from values already validated above
+            level=query.level, status=query.status, person=query.person, since=query.since, until=query.until)
+        return export_rows.classification_rows(session, caller, listing)
+    if dataset == "assessments":
+        owners = await visible_people(session, caller)
+        if query.person is not None:
+            owners = {query.person} if owners is None else owners & {query.person}
+        return export_rows.assessment_rows(session, owners, status=query.assessment_status, now=now)
+    return export_rows.audit_rows(session, action=query.action, actor=query.actor)
+
+
+def _wire_name(field: str) -> str:
+    return ExportQuery.model_fields[field].alias or field
+
+
+def _filter_names(dataset: Dataset) -> str:
+    return ", ".join(sorted(_wire_name(name) for name in FILTERS[dataset]))
