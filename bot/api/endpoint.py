@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REALM: Final = 'Bearer realm="compliance-bot"'
+REPORT_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
 def unauthorized(detail: str, *, invalid_token: bool = True) -> ApiProblem:
@@ -101,6 +102,8 @@ def _download(file: Download) -> web.Response:
     fallback = file.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     name = f"filename=\"{fallback}\"; filename*=UTF-8''{quote(file.filename)}"
     headers = {"Content-Disposition": f"{disposition}; {name}"}
+    if file.inline and file.media_type.startswith("text/html"):
+        headers["Content-Security-Policy"] = REPORT_CSP  # our own report pages: no script, nothing fetched
     return web.Response(body=file.content, content_type=file.media_type.split(";")[0], headers=headers,
                         charset="utf-8" if file.media_type.startswith("text/") else None)
 

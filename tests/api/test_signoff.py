@@ -172,6 +172,7 @@ async def test_the_report_is_the_stored_html_whose_hash_the_campaign_shows(api: 
                                             params={"language": "en"})
     assert status == 200 and response.content_type == "text/html" and response.charset == "utf-8"
     assert response.headers["Content-Disposition"].startswith("inline;")
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]  # no script runs in a report
     async with api.sessions() as session:
         stored = await session.scalar(select(SignoffReport).where(SignoffReport.language == "en"))
     assert stored is not None and html == stored.html.encode("utf-8")
