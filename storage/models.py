@@ -416,3 +416,23 @@ class SignoffSigner(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     union_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class RulesPackVersion(Base):
+    """One rules pack an admin saved, kept as submitted; the highest id is the active pack.
+
+    Ids are assigned as the previous highest plus one, so two admins saving at once cannot both win.
+    """
+
+    __tablename__ = "rules_pack_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    pack_name: Mapped[str] = mapped_column(String(64))
+    # The pack's own `version:`, which records keep as their rules_version: one version string never names
+    # two different texts (handlers.rules.revision checks), though a text saved again keeps its string.
+    pack_version: Mapped[str] = mapped_column(String(32), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(Text)

@@ -37,6 +37,7 @@ APP_TABLES = {
     "signoff_reports",
     "signoff_campaigns",
     "signoff_signers",
+    "rules_pack_versions",
 }
 
 
