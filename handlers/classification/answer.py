@@ -12,8 +12,9 @@ from handlers.classification.record import record_classification
 from handlers.context import HandlerContext
 from handlers.directory import display_name
 from handlers.inbound import CardAction, CardResponse, UserId
+from handlers.rules.active import current_pack
 from handlers.rules.answers import parse_answer_value
-from handlers.rules.pack import default_pack
+from handlers.rules.models import RulesPack
 from storage import classifications
 from storage.models import ClassificationPrompt, SharedFile
 
@@ -28,7 +29,7 @@ async def on_classify(ctx: HandlerContext, click: CardAction) -> CardResponse:
     shared = await classifications.shared_file(ctx.session, prompt.file_id)
     if click.user != prompt.asked_user:
         return await _refuse(ctx, click, prompt, shared)
-    values, invalid = _answers(click)
+    values, invalid = _answers(click, await current_pack(ctx.session))
     if invalid:
         await _tell(ctx, click.user, "invalid_answer", value=invalid)
         return CardResponse(card_data=ctx.card_params(await card_for(ctx, prompt, shared)))
@@ -62,7 +63,7 @@ async def _apply(ctx: HandlerContext, prompt: ClassificationPrompt, shared: Shar
         await _tell(ctx, prompt.asked_user, "classify_stale", file_name=shared.file_name)
     elif outcome == "need_reason":
         language = coerce_language(prompt.language)
-        pack = default_pack()
+        pack = await current_pack(ctx.session)
         await _tell(ctx, prompt.asked_user, "classify_need_reason", file_name=shared.file_name,
                     level=label(pack, "level", transition.state.level, language),
                     previous_level=label(pack, "level", transition.state.previous_level, language))
@@ -89,13 +90,13 @@ def _store(prompt: ClassificationPrompt, transition: Transition, ctx: HandlerCon
         prompt.next_check_at = None
 
 
-def _answers(click: CardAction) -> tuple[dict[str, str], str | None]:
+def _answers(click: CardAction, pack: RulesPack) -> tuple[dict[str, str], str | None]:
     values: dict[str, str] = {}
     for question in QUESTIONS:
         raw = click.params.get(question)
         if raw in (None, ""):
             continue
-        value = parse_answer_value(question, str(raw))  # type: ignore[arg-type]
+        value = parse_answer_value(question, str(raw), pack)  # type: ignore[arg-type]
         if value is None:
             return {}, str(raw)[:80]
         values[question] = value

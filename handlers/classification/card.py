@@ -10,9 +10,9 @@ from cards.render import Language, Trusted, coerce_language, render_card
 from handlers.classification.dialog import DialogState
 from handlers.context import HandlerContext
 from handlers.directory import display_name
+from handlers.rules.active import current_pack
 from handlers.rules.answers import terms_of
 from handlers.rules.models import RulesPack, Term
-from handlers.rules.pack import default_pack
 from storage.models import ClassificationPrompt, SharedFile
 
 ACTION = "classify"
@@ -65,7 +65,7 @@ async def card_for(
     ctx: HandlerContext, prompt: ClassificationPrompt, shared: SharedFile, *, answered_by: str | None = None
 ) -> CardContent:
     """The card as it should look now, in the language of the person it was sent to."""
-    pack = default_pack()
+    pack = await current_pack(ctx.session)
     language = coerce_language(prompt.language)
     state = state_of(prompt)
     name = await display_name(ctx.session, answered_by or prompt.asked_user)

@@ -8,9 +8,9 @@ from handlers.context import HandlerContext
 from handlers.directory import managers_of
 from handlers.inbound import UserId
 from handlers.reminders.reopen import reopen_for_changed_flow
+from handlers.rules.active import current_pack
 from handlers.rules.answers import ClassificationAnswer
 from handlers.rules.evaluate import advice, evaluate
-from handlers.rules.pack import default_pack
 from storage import classifications
 from storage.models import ClassificationPrompt, SharedFile
 
@@ -18,7 +18,7 @@ from storage.models import ClassificationPrompt, SharedFile
 async def record_classification(ctx: HandlerContext, prompt: ClassificationPrompt, shared: SharedFile) -> None:
     """Record the answer, hand its obligations on to the register, and tell the sharer what follows."""
     assert prompt.level and prompt.personal_data and prompt.destination, "only complete answers are recorded"
-    pack = default_pack()
+    pack = await current_pack(ctx.session)
     answer = ClassificationAnswer(prompt.level, prompt.personal_data, prompt.destination)
     before = await classifications.previous_classification(ctx.session, shared)
     evaluation = evaluate(pack, answer)

@@ -6,7 +6,7 @@ from cards.render import coerce_language, escape_markdown, render_message
 from handlers.classification.card import label, local_time
 from handlers.context import HandlerContext
 from handlers.inbound import ChatMessage
-from handlers.rules.pack import default_pack
+from handlers.rules.active import current_pack
 from storage import classifications
 
 MARKS = {"open": "⏳", "answered": "✅", "expired": "⌛"}
@@ -18,7 +18,7 @@ STATUS_TEXT = {
 
 async def show_my_files(ctx: HandlerContext, msg: ChatMessage, _argument: str) -> None:
     language = await ctx.language_of(msg.sender)
-    pack = default_pack()
+    pack = await current_pack(ctx.session)
     rows = await classifications.prompts_of_user(ctx.session, msg.sender, limit=10)
     items = []
     for prompt, shared, record in rows:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from cards.card import MAX_VALUE_BYTES, CardButton, CardContent
 from cards.render import Language, Trusted, escape_markdown, render_card
+from handlers.rules.models import RulesPack
 from handlers.rules.pack import default_pack
 from storage.models import Assessment
 
@@ -42,8 +43,9 @@ BUTTON_TEXT: dict[str, dict[Language, str]] = {
 }
 
 
-def basis_of(assessment: Assessment) -> str:
-    obligation = default_pack().obligations.get(assessment.obligation_id or "")
+def basis_of(assessment: Assessment, pack: RulesPack | None = None) -> str:
+    """The law an assessment answers to: its obligation's citation in `pack` (the active one; default: shipped)."""
+    obligation = (pack or default_pack()).obligations.get(assessment.obligation_id or "")
     return obligation.cite if obligation is not None else TYPE_BASIS[assessment.type]
 
 
@@ -53,14 +55,14 @@ def local(at: datetime, timezone: ZoneInfo) -> str:
 
 def reminder_card(
     items: Sequence[Assessment], *, recipient: str, language: Language, now: datetime, timezone: ZoneInfo,
-    owners: dict[str, str], status: str = "open", note: str = "",
+    owners: dict[str, str], status: str = "open", note: str = "", pack: RulesPack | None = None,
 ) -> tuple[CardContent, int]:
     """The digest for `recipient` and how many of `items` it shows (as many as fit, the first first).
 
     Items they do not own name their owner (escalations). The items not shown go in a later card."""
     shown = [
         {"title": escape_markdown(a.title), "type": TYPE_LABELS[a.type][language], "number": str(a.id),
-         "due": local(a.due_at, timezone), "overdue": a.due_at <= now, "basis": basis_of(a),
+         "due": local(a.due_at, timezone), "overdue": a.due_at <= now, "basis": basis_of(a, pack),
          "owner": escape_markdown(owners.get(a.owner, a.owner)) if a.owner != recipient else ""}
         for a in items
     ]

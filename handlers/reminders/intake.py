@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cards.render import DEFAULT_LANGUAGE
 from handlers.context import OrgPolicy
 from handlers.directory import org_admins
+from handlers.rules.active import current_pack
 from handlers.rules.models import AfterStart, FilingAfterContract, Obligation
-from handlers.rules.pack import default_pack
 from storage import assessments, audit, classifications
 from storage.models import PendingObligation
 
@@ -46,9 +46,9 @@ async def _owner(session: AsyncSession, pending: PendingObligation, policy: OrgP
 
 async def take_up_obligations(sessions: async_sessionmaker[AsyncSession], policy: OrgPolicy, now: datetime) -> int:
     """Open an assessment for every pending obligation that calls for one; return how many were opened."""
-    pack = default_pack()
     opened = 0
     async with sessions() as session, session.begin():
+        pack = await current_pack(session)
         for pending in await classifications.pending_obligations(session, limit=500):
             obligation = pack.obligations.get(pending.obligation_id)
             kind = ASSESSMENT_OF.get(obligation.assessment_type) if obligation is not None else None

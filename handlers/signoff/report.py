@@ -147,9 +147,13 @@ def headline_figures(data: Mapping[str, Any]) -> dict[str, int]:
 # Kept for callers written against the first draft.
 
 
-def render_report(data: Mapping[str, Any], language: Language, *, timezone: str = ORG_TIMEZONE) -> str:
-    """The annual compliance report for a snapshot's `data`, as one self-contained HTML page."""
-    pack = default_pack()
+def render_report(data: Mapping[str, Any], language: Language, *, timezone: str = ORG_TIMEZONE,
+                  pack: RulesPack | None = None) -> str:
+    """The annual compliance report for a snapshot's `data`, as one self-contained HTML page.
+
+    `pack` is the one the snapshot was taken with (`data["rules_pack"]`); the shipped pack if not given.
+    """
+    pack = pack or default_pack()
     counts = data["classifications"]
     return _render(
         "signoff_report", language,

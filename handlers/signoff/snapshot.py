@@ -11,10 +11,10 @@ from typing import Any, Final
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.rules.active import current_pack
 from handlers.rules.answers import ClassificationAnswer, UnknownAnswerError
 from handlers.rules.evaluate import evaluate
 from handlers.rules.models import RulesPack
-from handlers.rules.pack import default_pack
 from storage.assessments import ACTIVE_STATUSES
 from storage.audit import audit_timestamp, canonical_json
 from storage.models import (
@@ -34,7 +34,7 @@ _ROUTE_TYPE: Final = "transfer_route"
 
 async def take_snapshot(session: AsyncSession, *, now: datetime, campaign: Mapping[str, object]) -> dict[str, Any]:
     """The register as it stands at `now`, as JSON-able data in a deterministic order."""
-    pack = default_pack()
+    pack = await current_pack(session)
     latest = await _latest_classifications(session)
     assessments = list(await session.scalars(select(Assessment).order_by(Assessment.id)))
     pending = list(await session.scalars(select(PendingObligation).order_by(PendingObligation.id)))
