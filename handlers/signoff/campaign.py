@@ -12,6 +12,7 @@ from handlers.context import HandlerContext
 from handlers.directory import display_name, org_admins
 from handlers.inbound import UserId
 from handlers.links import link_token
+from handlers.rules.active import pack_for_rules_version
 from handlers.signoff.report import headline_figures, html_sha256, render_report
 from handlers.signoff.snapshot import snapshot_sha256, take_snapshot
 from storage import directory, preferences, signoff
@@ -95,9 +96,10 @@ async def start(ctx: HandlerContext, campaign: SignoffCampaign, *, by: str) -> s
     data = await take_snapshot(ctx.session, now=ctx.now, campaign={
         "id": campaign.id, "year": campaign.year, "title": campaign.title, "round": campaign.round})
     sha = snapshot_sha256(data)
+    pack = await pack_for_rules_version(ctx.session, data["rules_pack"]["version"])
     reports: dict[str, tuple[str, str]] = {}
     for language in LANGUAGES:
-        html = render_report(data, language, timezone=ctx.policy.calendar.timezone.key)
+        html = render_report(data, language, timezone=ctx.policy.calendar.timezone.key, pack=pack)
         reports[language] = (html, html_sha256(html))
     snapshot = await signoff.add_snapshot(ctx.session, data=data, sha256=sha, reports=reports, at=ctx.now)
     campaign.snapshot_id, campaign.status, campaign.started_at = snapshot.id, "active", ctx.now

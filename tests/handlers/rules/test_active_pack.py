@@ -16,6 +16,8 @@ from handlers.context import OrgPolicy
 from handlers.reminders.intake import take_up_obligations
 from handlers.rules.active import active_pack, current_pack, pack_for_rules_version, text_sha256
 from handlers.rules.pack import default_pack
+from handlers.signoff.report import render_report
+from handlers.signoff.snapshot import take_snapshot
 from storage import directory, preferences
 from storage.models import Assessment, Classification, ClassificationPrompt, OutboxMessage
 from tests.handlers.rules.packtext import default_text
@@ -25,6 +27,7 @@ POLICY = OrgPolicy(admins=("admin.wong",))
 ADMIN = Caller(user_id="admin.wong", name="王", title="", role="admin")
 NOTIFY_DAYS = "deadline: {kind: after_start, days: 8, counting: calendar}"
 NOTIFY_ADVICE = "must be notified in writing to DSPDP within 8 days after it starts"
+NOTIFY_TITLE = "en: Notify DSPDP of the processing,"
 
 
 def revised(version: str, *edits: tuple[str, str]) -> str:
@@ -97,7 +100,8 @@ async def test_a_classification_after_a_save_is_evaluated_under_the_new_pack(
         await directory.upsert_user(session, user_id="lei.mei", union_id="u2", name="李美", refreshed_at=NOW)
         await preferences.set_language(session, "cheang.kawai", "en", NOW)
     text = revised("2026.2", (NOTIFY_DAYS, NOTIFY_DAYS.replace("days: 8", "days: 5")),
-                   (NOTIFY_ADVICE, NOTIFY_ADVICE.replace("8 days", "5 days")))
+                   (NOTIFY_ADVICE, NOTIFY_ADVICE.replace("8 days", "5 days")),
+                   (NOTIFY_TITLE, "en: Notify DSPDP of this processing,"))
     await store(session_factory, text, based_on=0)
 
     await share_and_classify(session_factory)
@@ -110,3 +114,9 @@ async def test_a_classification_after_a_save_is_evaluated_under_the_new_pack(
         assert not any("within 8 days" in message for message in messages)
         notify = await session.scalar(select(Assessment).where(Assessment.obligation_id == "MO-NOTIFY-21"))
         assert notify is not None and notify.due_at == NOW + timedelta(days=5)
+
+        # The sign-off report names the pack its snapshot was taken under, and renders with that pack.
+        data = await take_snapshot(session, now=NOW, campaign={"year": 2027, "title": "2027"})
+        assert data["rules_pack"] == {"name": "macau-pdpa", "version": "2026.2"}
+        pack = await pack_for_rules_version(session, data["rules_pack"]["version"])
+        assert "Notify DSPDP of this processing" in render_report(data, "en", pack=pack)
