@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.admin.forms import FormErrors, next_page_url, parse, with_query
+from bot.admin.forms import FormErrors, next_page_url, parse
+from bot.admin.pages_register import export_links
 from bot.admin.registry import PAGES, PageCall
 from handlers.api.audit import check_audit_chain, list_audit_events
 from handlers.api.models import AuditQuery
@@ -20,8 +21,7 @@ async def audit(call: PageCall) -> web.Response:
         errors, query = exc.fields, AuditQuery()
     found = await list_audit_events(call.session, query)
     chain = await check_audit_chain(call.session)
-    exports = [{"url": with_query(f"/app/exports/audit.{kind}", params), "label": call.t(label)}
-               for kind, label in (("csv", "common.export_csv"), ("xlsx", "common.export_xlsx"))]
+    exports = export_links(call, "audit-events", params)
     return call.render("audit.html", status=400 if errors else 200, page=found, chain=chain, errors=errors,
                        params=params, exports=exports,
                        next_url=next_page_url(call.request.path, params, found.next_cursor))

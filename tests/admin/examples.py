@@ -77,6 +77,10 @@ async def _sign_out(site: AdminSite) -> dict[str, Any]:
     return {"expect": 303}
 
 
+async def _export(site: AdminSite) -> dict[str, Any]:
+    return {"path": "/app/exports/classifications.csv?status=open"}
+
+
 ID = "{id:[0-9]{1,18}}"
 EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/sign-out"): _sign_out,
@@ -86,5 +90,6 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", f"/campaigns/{ID}/cancel"): _cancel,
     ("GET", f"/campaigns/{ID}/report"): _report,
     ("GET", f"/campaigns/{ID}/certificate"): _certificate,
+    ("GET", "/exports/{dataset:[a-z-]+}.{format:[a-z]+}"): _export,
 }
 __all__ = ["EMPLOYEE", "EXAMPLES", "Example"]
