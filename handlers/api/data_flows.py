@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.api.caller import Caller
 from handlers.api.classifications import visible_people
 from handlers.api.models import QueryModel, WireModel
+from handlers.rules.active import current_pack
 from handlers.rules.models import RulesPack
 from handlers.rules.pack import default_pack
 from handlers.signoff.snapshot import data_flow_register, flow_classification
@@ -91,7 +92,7 @@ async def list_data_flows(
     session: AsyncSession, caller: Caller, query: DataFlowQuery, pack: RulesPack | None = None
 ) -> DataFlowRegister:
     """The register of data flows `caller` may see, filtered as `query` asks."""
-    pack = pack or default_pack()
+    pack = pack or await current_pack(session)  # the pack the sign-off snapshot uses too
     people = await visible_people(session, caller)
     answers = await _answers(session, people)
     by_file = {record.file_id: record for record in answers}  # in answer order, so the latest per file wins
