@@ -7,6 +7,8 @@ so they work on any card template, including ones without input fields.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from cards.render import Trusted, escape_markdown, render_message
 from handlers.context import HandlerContext
 from handlers.directory import display_name, role_of
@@ -19,6 +21,7 @@ from storage import assessments, directory, reminders
 from storage.models import Assessment
 
 SNOOZE_DAYS = ("1", "3")
+MAX_NOTE = 500  # characters of an evidence note that are kept
 
 
 async def on_reminder_click(ctx: HandlerContext, click: CardAction) -> CardResponse:
@@ -60,13 +63,20 @@ async def _done(ctx: HandlerContext, user: UserId, assessment: Assessment, note:
     if not note.strip():
         await _tell(ctx, user, "need_note", assessment, number=str(assessment.id))
         return
+    await complete(ctx, user, assessment, note)
+    await _tell(ctx, user, "done", assessment, note=note.strip()[:MAX_NOTE])
+
+
+async def complete(ctx: HandlerContext, user: UserId, assessment: Assessment, note: str) -> None:
+    """Close `assessment` as done with `note` (non-blank) stamped into its evidence; open a recurring next round.
+
+    The caller re-plans `assessment` afterwards (which stops its reminders)."""
     evidence = f"{assessment.evidence}\n" if assessment.evidence else ""
     stamp = local(ctx.now, ctx.policy.calendar.timezone)
     await assessments.update_assessment(ctx.session, assessment, at=ctx.now, status="done",
-                                        evidence=f"{evidence}{stamp} {user}: {note.strip()[:500]}")
+                                        evidence=f"{evidence}{stamp} {user}: {note.strip()[:MAX_NOTE]}")
     await reminders.mark_acted(ctx.session, assessment.id, user, ctx.now)
-    await ctx.record(user, "assessment.done", f"assessment:{assessment.id}", {"note": note.strip()[:500]})
-    await _tell(ctx, user, "done", assessment, note=note.strip()[:500])
+    await ctx.record(user, "assessment.done", f"assessment:{assessment.id}", {"note": note.strip()[:MAX_NOTE]})
     following = await open_next_round(ctx.session, assessment, at=ctx.now)
     if following is not None:
         await replan(ctx.session, following, ctx.policy, ctx.now)
@@ -76,10 +86,15 @@ async def _snooze(ctx: HandlerContext, user: UserId, assessment: Assessment, day
     if days not in SNOOZE_DAYS:
         days = "1"
     until = snooze_until(ctx.now, int(days), assessment.due_at, ctx.policy.calendar)
+    await snooze(ctx, user, assessment, until)
+    await _tell(ctx, user, "snoozed", assessment, until=local(until, ctx.policy.calendar.timezone))
+
+
+async def snooze(ctx: HandlerContext, user: UserId, assessment: Assessment, until: datetime) -> None:
+    """Hold back the owner's reminders until `until` (bounded by the caller, see `snooze_until`)."""
     await assessments.update_assessment(ctx.session, assessment, at=ctx.now, snoozed_until=until)
     await reminders.mark_acted(ctx.session, assessment.id, user, ctx.now)
     await ctx.record(user, "assessment.snoozed", f"assessment:{assessment.id}", {"until": until.isoformat()})
-    await _tell(ctx, user, "snoozed", assessment, until=local(until, ctx.policy.calendar.timezone))
 
 
 async def _delegate(ctx: HandlerContext, user: UserId, assessment: Assessment, to: str) -> None:
@@ -87,15 +102,24 @@ async def _delegate(ctx: HandlerContext, user: UserId, assessment: Assessment, t
     if new_owner is None or not new_owner.active or new_owner.user_id == assessment.owner:
         await _tell(ctx, user, "unknown", None)
         return
+    await delegate(ctx, user, assessment, new_owner.user_id)
+    await _tell(ctx, user, "delegated", assessment, owner=await display_name(ctx.session, new_owner.user_id))
+    await tell_assigned(ctx, user, assessment)
+
+
+async def delegate(ctx: HandlerContext, user: UserId, assessment: Assessment, to: str) -> None:
+    """Hand `assessment` to `to` (an active directory user other than its owner): their reminders replace the
+    old owner's when the caller re-plans."""
     previous = assessment.owner
-    await assessments.update_assessment(ctx.session, assessment, at=ctx.now, owner=new_owner.user_id,
-                                        snoozed_until=None)
+    await assessments.update_assessment(ctx.session, assessment, at=ctx.now, owner=to, snoozed_until=None)
     await reminders.skip_unsent_for_assessment(ctx.session, assessment.id, reason=f"delegated to {to}")
     await reminders.mark_acted(ctx.session, assessment.id, user, ctx.now)
-    await ctx.record(user, "assessment.delegated", f"assessment:{assessment.id}",
-                     {"from": previous, "to": new_owner.user_id})
-    await _tell(ctx, user, "delegated", assessment, owner=await display_name(ctx.session, new_owner.user_id))
-    await _tell(ctx, UserId(new_owner.user_id), "assigned", assessment, by=await display_name(ctx.session, user),
+    await ctx.record(user, "assessment.delegated", f"assessment:{assessment.id}", {"from": previous, "to": to})
+
+
+async def tell_assigned(ctx: HandlerContext, by: UserId, assessment: Assessment) -> None:
+    """Tell the assessment's (new) owner that `by` gave it to them, and when it is due."""
+    await _tell(ctx, UserId(assessment.owner), "assigned", assessment, by=await display_name(ctx.session, by),
                 due=local(assessment.due_at, ctx.policy.calendar.timezone))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.context import OrgPolicy
 from handlers.directory import display_name
 from handlers.reminders.planner import AssessmentView, digest, plan
+from handlers.reminders.rules import ReminderRule
 from handlers.reminders.schedule import effective_rule, recipients
 from storage import assessments
 
@@ -31,13 +33,16 @@ class PreviewCard:
 
 
 async def preview(session: AsyncSession, policy: OrgPolicy, at: datetime,
-                  window: timedelta = timedelta(minutes=1)) -> list[PreviewCard]:
-    """The digest cards whose instant falls in [at, at + window), as the planner would send them."""
+                  window: timedelta = timedelta(minutes=1),
+                  rules: Mapping[str, ReminderRule] | None = None) -> list[PreviewCard]:
+    """The digest cards whose instant falls in [at, at + window), as the planner would send them.
+
+    `rules` (by assessment type) stand in for the effective ones: what an unsaved rule would send."""
     planned = []
     titles: dict[int, str] = {}
     for assessment in await assessments.open_assessments(session):
         titles[assessment.id] = assessment.title
-        rule = await effective_rule(session, assessment.type)
+        rule = (rules or {}).get(assessment.type) or await effective_rule(session, assessment.type)
         view = AssessmentView(id=assessment.id, type=assessment.type, owner=assessment.owner,
                               due_at=assessment.due_at, status=assessment.status,
                               snoozed_until=assessment.snoozed_until)
