@@ -174,13 +174,15 @@ class ClassificationPrompt(Base):
         Index("ix_classification_prompts_asked_user_id", "asked_user", "id"),
         Index("ix_classification_prompts_status_id", "status", "id"),
         Index("ix_classification_prompts_asked_at", "asked_at"),
+        # The dashboard's counts of open, escalated and expired questions, from the index alone.
+        Index("ix_classification_prompts_status_asked_user_escalated_at", "status", "asked_user", "escalated_at"),
     )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     card_id: Mapped[str] = mapped_column(String(64), unique=True)
     file_id: Mapped[int] = mapped_column(BIG_ID, ForeignKey("shared_files.id"), index=True)
     asked_user: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[PromptStatus] = mapped_column(String(16), index=True)
+    status: Mapped[PromptStatus] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer)
     level: Mapped[str | None] = mapped_column(String(32))
     personal_data: Mapped[str | None] = mapped_column(String(32))
@@ -202,7 +204,11 @@ class Classification(Base):
     """The answer: the register's evidence of who classified which file how, and when."""
 
     __tablename__ = "classifications"
-    __table_args__ = (Index("ix_classifications_level_prompt_id", "level", "prompt_id"),)
+    __table_args__ = (
+        Index("ix_classifications_level_prompt_id", "level", "prompt_id"),
+        # The dashboard's answers of the last 30 days by level, from the index alone.
+        Index("ix_classifications_classified_at_level", "classified_at", "level"),
+    )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     prompt_id: Mapped[int] = mapped_column(BIG_ID, ForeignKey("classification_prompts.id"), unique=True)
@@ -212,7 +218,7 @@ class Classification(Base):
     destination: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     classified_by: Mapped[str] = mapped_column(String(64), index=True)
-    classified_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    classified_at: Mapped[datetime] = mapped_column(UTCDateTime())
     rules_version: Mapped[str] = mapped_column(String(32))
     obligation_ids: Mapped[list[str]] = mapped_column(portable_json())
 
