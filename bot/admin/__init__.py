@@ -18,7 +18,8 @@ import bot.admin.pages_audit
 import bot.admin.pages_campaigns
 import bot.admin.pages_classifications
 import bot.admin.pages_home
-import bot.admin.pages_register  # noqa: F401
+import bot.admin.pages_register
+import bot.admin.pages_rules_pack  # noqa: F401
 from bot.admin.auth import DEPS, signed_out, start_session, static
 from bot.admin.deps import DEFAULT_JSAPI_URL, AdminConfig, AdminDeps
 from bot.admin.guard import error_pages, page_handler

@@ -59,6 +59,11 @@ class PageCall:
         value = self.form.get(name) if self.form is not None else None
         return value.strip() if isinstance(value, str) else default
 
+    def text_field(self, name: str) -> str:
+        """A textarea as typed: not stripped, with the CRLF line ends browsers send turned back into LF."""
+        value = self.form.get(name) if self.form is not None else None
+        return value.replace("\r\n", "\n") if isinstance(value, str) else ""
+
     def when(self, value: Any) -> str:
         return templates.when(value, self.deps.api.policy().calendar.timezone)
 

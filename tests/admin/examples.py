@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from handlers.api import rules_pack
 from handlers.api.caller import Caller
 from handlers.api.signoff import signoff_context, start_campaign
+from handlers.rules.active import default_text
 from storage import signoff
 from storage.models import SignoffCampaign
 from tests.admin.conftest import ADMIN, EMPLOYEE, MANAGER, AdminSite
@@ -81,6 +83,21 @@ async def _export(site: AdminSite) -> dict[str, Any]:
     return {"path": "/app/exports/classifications.csv?status=open"}
 
 
+async def _check_pack(site: AdminSite) -> dict[str, Any]:
+    return {"data": {"text": default_text(), "basedOn": "0", "action": "validate"}}
+
+
+async def _pack_version(site: AdminSite) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    edited = default_text().replace('version: "2026.1"', f'version: "x{now.timestamp()}"', 1)
+    admin = Caller(user_id=ADMIN, name=ADMIN, title="", role="admin")
+    async with site.sessions.begin() as session:
+        active = await rules_pack.get_active(session)
+        saved = await rules_pack.save(session, admin, rules_pack.RulesPackUpdate(text=edited, based_on=active.version),
+                                      now)
+    return {"path": f"/app/rules-pack/versions/{saved.version}"}
+
+
 ID = "{id:[0-9]{1,18}}"
 EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/sign-out"): _sign_out,
@@ -91,5 +108,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", f"/campaigns/{ID}/report"): _report,
     ("GET", f"/campaigns/{ID}/certificate"): _certificate,
     ("GET", "/exports/{dataset:[a-z-]+}.{format:[a-z]+}"): _export,
+    ("POST", "/rules-pack"): _check_pack,
+    ("GET", "/rules-pack/versions/{version:[0-9]{1,9}}"): _pack_version,
 }
 __all__ = ["EMPLOYEE", "EXAMPLES", "Example"]

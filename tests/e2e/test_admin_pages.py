@@ -114,6 +114,8 @@ async def test_an_admin_signs_in_and_starts_a_campaign(tmp_path: Path, browser: 
         await expect(page.locator("h1")).to_have_text("Dashboard")
         await expect(page.locator(".who")).to_contain_text("(admin)")
         await start_a_campaign(page, bot)
+        await seed_files(bot.database_url)
+        await download_the_classifications(page)
 
 
 async def start_a_campaign(page: Page, bot: Running) -> None:
@@ -166,8 +168,15 @@ async def test_the_dashboard_fits_a_phone(tmp_path: Path, browser: Browser) -> N
         await page.screenshot(path=tmp_path / "phone-dashboard.png", full_page=True)
 
 
-def parse_csv(content: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
-
-
-__all__ = ["parse_csv", "re"]
+async def download_the_classifications(page: Page) -> None:
+    """The classifications page's CSV link downloads everyone's files for an admin, as the list shows them."""
+    await page.get_by_role("link", name="Classifications").click()
+    await expect(page.locator("#classifications tbody tr")).to_have_count(2)
+    async with page.expect_download() as started:
+        await page.get_by_role("link", name="Export CSV").click()
+    download = await started.value
+    assert re.fullmatch(r"classifications-\d{4}-\d\d-\d\d\.csv", download.suggested_filename)
+    path = await download.path()
+    rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    files = sorted(value for row in rows for value in row.values() if value.endswith(".xlsx"))
+    assert files == ["my-own-file.xlsx", "someone-elses-file.xlsx"], rows
