@@ -132,7 +132,7 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(128), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
-    subject: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text, index=True)  # one assessment's or campaign's history
     details: Mapped[dict[str, Any]] = mapped_column(exact_json())
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
@@ -173,7 +173,8 @@ class ClassificationPrompt(Base):
         # Keyset paging of the API's lists by person or status, newest first, without a sort.
         Index("ix_classification_prompts_asked_user_id", "asked_user", "id"),
         Index("ix_classification_prompts_status_id", "status", "id"),
-        Index("ix_classification_prompts_asked_at", "asked_at"),
+        # A date window's first and last id, from the index alone (handlers/api/classifications.py).
+        Index("ix_classification_prompts_asked_at_id", "asked_at", "id"),
         # The dashboard's counts of open, escalated and expired questions, from the index alone.
         Index("ix_classification_prompts_status_asked_user_escalated_at", "status", "asked_user", "escalated_at"),
     )

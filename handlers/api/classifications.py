@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from handlers.api.caller import Caller
 from handlers.api.models import (
@@ -64,18 +65,30 @@ async def _page_rows(
         stmt = stmt.where(prompt.status == query.status)
     if query.level is not None:
         stmt = stmt.where(Classification.level == query.level)
-    if query.since is not None:
-        stmt = stmt.where(prompt.asked_at >= query.since)
-    if query.until is not None:
-        stmt = stmt.where(prompt.asked_at < query.until)
     # The key is the question's id; with a level filter the same value is read from the answer's prompt_id,
     # so that an index on (level, prompt_id) yields the rows in key order and the page stops at the limit.
     key = Classification.prompt_id if query.level is not None else prompt.id
+    window = _window(prompt, query)
+    if window:
+        # Every question in the window lies between the window's first and last id (both read from the index
+        # on (asked_at, id)); bounding the key by them lets a window long ago start at its own rows instead of
+        # walking past every newer one.
+        inner = aliased(ClassificationPrompt)
+        first = select(func.min(inner.id)).where(*_window(inner, query)).scalar_subquery()
+        last = select(func.max(inner.id)).where(*_window(inner, query)).scalar_subquery()
+        stmt = stmt.where(*window, key >= first, key <= last)
     newest = query.order == "newest"
     if query.cursor is not None:
         stmt = stmt.where(key < query.cursor if newest else key > query.cursor)
     stmt = stmt.order_by(key.desc() if newest else key.asc()).limit(query.limit + 1)
     return [(p, f, c) for p, f, c in (await session.execute(stmt)).all()]
+
+
+def _window(prompt: type[ClassificationPrompt], query: ClassificationQuery) -> list[ColumnElement[bool]]:
+    window = [prompt.asked_at >= query.since] if query.since is not None else []
+    if query.until is not None:
+        window.append(prompt.asked_at < query.until)
+    return window
 
 
 async def _names(session: AsyncSession, user_ids: Collection[str]) -> dict[str, str]:

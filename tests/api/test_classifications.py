@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import classifications
+from storage.models import ClassificationPrompt
 from tests.api.conftest import ADMIN, EMPLOYEE, MANAGER, ApiClient, Sessions
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -139,3 +140,24 @@ async def test_pages_are_keyed_on_the_primary_key_never_an_offset(api: ApiClient
                    for step in steps.split(" | ")), steps
     else:
         assert "OFFSET" not in sql
+
+
+async def test_a_date_window_finds_every_question_in_it_even_when_ids_and_times_disagree(api: ApiClient) -> None:
+    """The window is also bounded by its first and last id, for speed; that must never lose a row, even when
+    a question was recorded after a later one (clock skew between replicas)."""
+    ids = await seed(api.sessions)
+    shuffled = {ids[0]: 9, ids[1]: 4, ids[2]: 12, ids[3]: 0, ids[4]: 5, ids[5]: 6, ids[6]: 3}  # id -> minute
+    async with api.sessions.begin() as session:
+        for prompt_id, minute in shuffled.items():
+            prompt = await session.get(ClassificationPrompt, prompt_id)
+            assert prompt is not None
+            prompt.asked_at = T0 + timedelta(minutes=minute)
+    minute_of = {prompt_id: n for n, prompt_id in enumerate(ids)} | shuffled
+    admin = await api.sign_in(ADMIN)
+    window = {"from": (T0 + timedelta(minutes=4)).isoformat(), "to": (T0 + timedelta(minutes=10)).isoformat()}
+    got, _ = await walk(api, admin, limit=2, **window)
+    assert got == sorted((i for i in ids if 4 <= minute_of[i] < 10), reverse=True)
+    got, _ = await walk(api, admin, limit=1, order="oldest", level="confidential", **window)
+    confidential = {ids[n] for n, (_, _, level) in enumerate(SEED) if level == "confidential"}
+    assert got == sorted(i for i in confidential if 4 <= minute_of[i] < 10)
+    assert got  # the case is not empty by accident

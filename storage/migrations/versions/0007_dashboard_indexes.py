@@ -7,7 +7,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Created: 2026-12-21
+Created: 2026-11-29
 """
 
 from __future__ import annotations
