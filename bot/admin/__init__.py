@@ -14,11 +14,13 @@ from typing import Final
 from aiohttp import web
 
 # Each page group declares its pages on PAGES when imported, so all are in before `add_admin_pages` mounts them.
+import bot.admin.pages_assessments
 import bot.admin.pages_audit
 import bot.admin.pages_campaigns
 import bot.admin.pages_classifications
 import bot.admin.pages_home
 import bot.admin.pages_register
+import bot.admin.pages_reminder_rules
 import bot.admin.pages_rules_pack  # noqa: F401
 from bot.admin.auth import DEPS, signed_out, start_session, static
 from bot.admin.deps import DEFAULT_JSAPI_URL, AdminConfig, AdminDeps

@@ -8,8 +8,6 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
 
-from handlers.api.models import encode_cursor
-
 M = TypeVar("M", bound=BaseModel)
 _MESSAGES = {"extra_forbidden": "is not expected here", "missing": "is required"}
 
@@ -39,12 +37,14 @@ def parse(model: type[M], values: Mapping[str, object]) -> M:
         raise FormErrors(field_messages(exc)) from None
 
 
-def next_page_url(path: str, params: Mapping[str, str], cursor: int | None) -> str | None:
-    """The same list with the same filters from `cursor` on; None on the last page."""
+def next_page_url(path: str, params: Mapping[str, str], page: BaseModel) -> str | None:
+    """The same list with the same filters from the page's `nextCursor` on (as the API writes it); None on the
+    last page."""
+    cursor = page.model_dump(mode="json", by_alias=True).get("nextCursor")
     if cursor is None:
         return None
     kept = {name: value for name, value in params.items() if name != "cursor" and value != ""}
-    return f"{path}?{urlencode({**kept, 'cursor': encode_cursor(cursor)})}"
+    return f"{path}?{urlencode({**kept, 'cursor': cursor})}"
 
 
 def with_query(path: str, params: Mapping[str, str], drop: tuple[str, ...] = ("cursor", "limit")) -> str:

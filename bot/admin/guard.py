@@ -31,6 +31,7 @@ from bot.admin.session import (
 from bot.api.problems import ApiProblem
 from cards.render import Language
 from handlers.api.caller import Caller, resolve_caller
+from handlers.api.refusals import Refused
 from storage import preferences
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,10 @@ async def _run(page: Page, call: PageCall) -> web.StreamResponse:
         response = await page.handler(call)
     except PageNotFound:
         return call.render("error.html", status=404, message=call.t("error.not_found"))
+    except Refused as refused:
+        if refused.status == 404:
+            return call.render("error.html", status=404, message=call.t("error.not_found"))
+        return call.render("error.html", status=refused.status, message=refused.detail)
     except ApiProblem as problem:
         return call.render("error.html", status=problem.status, message=problem.detail)
     if call.flash is not None:

@@ -24,4 +24,4 @@ async def audit(call: PageCall) -> web.Response:
     exports = export_links(call, "audit-events", params)
     return call.render("audit.html", status=400 if errors else 200, page=found, chain=chain, errors=errors,
                        params=params, exports=exports,
-                       next_url=next_page_url(call.request.path, params, found.next_cursor))
+                       next_url=next_page_url(call.request.path, params, found))

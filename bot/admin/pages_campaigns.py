@@ -53,7 +53,7 @@ async def campaigns(call: PageCall) -> web.Response:
         query = CampaignQuery()
     found = await list_campaigns(call.session, query)
     return call.render("campaigns.html", page=found,
-                       next_url=next_page_url(call.request.path, params, found.next_cursor))
+                       next_url=next_page_url(call.request.path, params, found))
 
 
 @PAGES.page("GET", "/campaigns/new", access="admin")

@@ -24,4 +24,4 @@ async def classifications(call: PageCall) -> web.Response:
     exports = export_links(call, "classifications", params)
     return call.render("classifications.html", status=400 if errors else 200, page=found, errors=errors,
                        params=params, levels=LEVELS, statuses=PROMPT_STATUSES, exports=exports,
-                       next_url=next_page_url(call.request.path, params, found.next_cursor))
+                       next_url=next_page_url(call.request.path, params, found))

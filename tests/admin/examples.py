@@ -13,7 +13,8 @@ from handlers.api import rules_pack
 from handlers.api.caller import Caller
 from handlers.api.signoff import signoff_context, start_campaign
 from handlers.rules.active import default_text
-from storage import signoff
+from storage import assessments, signoff
+from storage.assessments import save_rule
 from storage.models import SignoffCampaign
 from tests.admin.conftest import ADMIN, EMPLOYEE, MANAGER, AdminSite
 
@@ -98,6 +99,47 @@ async def _pack_version(site: AdminSite) -> dict[str, Any]:
     return {"path": f"/app/rules-pack/versions/{saved.version}"}
 
 
+RULE_FORM = {"leadDays": "30, 7, 1", "overdueEveryWorkingDays": "2", "step0.after": "2", "step0.to": "manager",
+             "channel": "card", "quietStart": "20:00", "quietEnd": "09:00"}
+RULE_TYPE = "{type:[a-z_]{1,64}}"
+
+
+async def _rule(site: AdminSite) -> dict[str, Any]:
+    return {"path": "/app/reminder-rules/notification"}
+
+
+async def _rule_preview_button(site: AdminSite) -> dict[str, Any]:
+    return {"path": "/app/reminder-rules/notification", "data": {**RULE_FORM, "action": "preview"}}
+
+
+async def _rule_preview(site: AdminSite) -> dict[str, Any]:
+    return {"path": "/app/reminder-rules/notification/preview", "data": RULE_FORM}
+
+
+async def _rule_reset(site: AdminSite) -> dict[str, Any]:
+    async with site.sessions.begin() as session:
+        await save_rule(session, "notification", {"lead_days": [5]}, by=ADMIN, at=datetime.now(UTC))
+    return {"path": "/app/reminder-rules/notification/reset", "expect": 303}
+
+
+async def employees_assessment(site: AdminSite) -> int:
+    now = datetime.now(UTC)
+    async with site.sessions.begin() as session:
+        row = await assessments.create_assessment(session, at=now, title="Processor contract with the payroll firm",
+                                                  type="processor_contract", owner=EMPLOYEE,
+                                                  due_at=now + timedelta(days=20), source="admin", created_by=ADMIN)
+        return row.id
+
+
+async def _assessment(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/assessments/{await employees_assessment(site)}"}
+
+
+async def _done(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/assessments/{await employees_assessment(site)}/done",
+            "data": {"version": "1", "evidence": "signed contract in the shared drive"}, "expect": 303}
+
+
 ID = "{id:[0-9]{1,18}}"
 EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/sign-out"): _sign_out,
@@ -109,6 +151,11 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", f"/campaigns/{ID}/certificate"): _certificate,
     ("GET", "/exports/{dataset:[a-z-]+}.{format:[a-z]+}"): _export,
     ("POST", "/rules-pack"): _check_pack,
+    ("GET", f"/reminder-rules/{RULE_TYPE}"): _rule,
+    ("POST", f"/reminder-rules/{RULE_TYPE}"): _rule_preview_button,
+    ("POST", f"/reminder-rules/{RULE_TYPE}/preview"): _rule_preview,
+    ("POST", f"/reminder-rules/{RULE_TYPE}/reset"): _rule_reset,
+    ("GET", f"/assessments/{ID}"): _assessment,
+    ("POST", f"/assessments/{ID}/done"): _done,
     ("GET", "/rules-pack/versions/{version:[0-9]{1,9}}"): _pack_version,
 }
-__all__ = ["EMPLOYEE", "EXAMPLES", "Example"]

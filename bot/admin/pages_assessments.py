@@ -1,0 +1,68 @@
+"""Assessments: own for employees, the team's for managers, everyone's for admins; one with its history, and
+the owner's "done" form (the same change the card's Done button and PATCH /assessments/{id} make)."""
+
+from __future__ import annotations
+
+from typing import Final, get_args
+
+from aiohttp import web
+
+from bot.admin.forms import FormErrors, next_page_url, parse
+from bot.admin.pages_register import export_links
+from bot.admin.registry import PAGES, PageCall
+from handlers.api.assessment_changes import change_assessment
+from handlers.api.assessment_models import AssessmentChange, AssessmentQuery
+from handlers.api.assessments import assessment_history, list_assessments
+from handlers.api.refusals import Refused
+from handlers.reminders.rules import ASSESSMENT_TYPES
+from storage.models import AssessmentStatus
+
+ID: Final = "{id:[0-9]{1,18}}"
+
+
+@PAGES.page("GET", "/assessments", access="employee", nav="nav.assessments")
+async def assessments(call: PageCall) -> web.Response:
+    params = call.params()
+    errors: dict[str, str] = {}
+    try:
+        query = parse(AssessmentQuery, params)
+    except FormErrors as exc:
+        errors, query = exc.fields, AssessmentQuery()
+    found = await list_assessments(call.session, call.caller, query, call.now)
+    exports = export_links(call, "assessments", {"assessmentStatus": params.get("status", ""),
+                                                 "person": params.get("owner", "")})
+    return call.render("assessments.html", status=400 if errors else 200, page=found, errors=errors, params=params,
+                       statuses=get_args(AssessmentStatus), types=ASSESSMENT_TYPES, exports=exports,
+                       next_url=next_page_url(call.request.path, params, found))
+
+
+@PAGES.page("GET", f"/assessments/{ID}", access="employee")
+async def assessment(call: PageCall) -> web.Response:
+    return await _detail(call)
+
+
+async def _detail(call: PageCall, status: int = 200, errors: dict[str, str] | None = None,
+                  evidence: str = "", error: str | None = None) -> web.Response:
+    history = await assessment_history(call.session, call.caller, int(call.request.match_info["id"]), call.now)
+    item = history.assessment
+    may_close = item.owner.user_id == call.caller.user_id and item.status in ("open", "in_progress")
+    return call.render("assessment.html", status=status, h=history, a=item, may_close=may_close,
+                       errors=errors or {}, evidence=evidence, error=error)
+
+
+@PAGES.page("POST", f"/assessments/{ID}/done", access="employee")
+async def mark_done(call: PageCall) -> web.Response:
+    """The owner marks it done with what shows it (evidence), at the version the page showed."""
+    evidence = call.field("evidence")
+    try:
+        change = parse(AssessmentChange, {"version": call.field("version"), "status": "done", "evidence": evidence})
+        await change_assessment(call.session, call.caller, int(call.request.match_info["id"]), change, now=call.now,
+                                policy=call.deps.api.policy())
+    except FormErrors as exc:
+        return await _detail(call, status=400, errors=exc.fields, evidence=evidence)
+    except Refused as refused:
+        if refused.status == 404:
+            raise
+        return await _detail(call, status=refused.status, errors=refused.fields, evidence=evidence,
+                             error=refused.detail)
+    return call.redirect(f"/app/assessments/{call.request.match_info['id']}", flash="flash.assessment_done")
