@@ -25,6 +25,9 @@ from handlers.directory import Role
 
 Method = Literal["GET", "POST"]
 PREFIX = "/app"
+# The navigation's order, whatever order the page modules are imported in.
+NAV_ORDER = ("nav.dashboard", "nav.classifications", "nav.assessments", "nav.reminder_rules", "nav.register",
+             "nav.campaigns", "nav.audit", "nav.rules_pack")
 
 
 class PageNotFound(Exception):
@@ -132,7 +135,11 @@ class PageRegistry:
         """The navigation entries `caller` may open, the current one marked."""
         return [{"url": p.url, "label": p.nav,
                  "current": current == p.url or (p.path != "/" and current.startswith(p.url + "/"))}
-                for p in self.pages if p.nav is not None and caller.may(p.access)]
+                for p in sorted(self.pages, key=_nav_position) if p.nav is not None and caller.may(p.access)]
+
+
+def _nav_position(page: Page) -> int:
+    return NAV_ORDER.index(page.nav) if page.nav in NAV_ORDER else len(NAV_ORDER)
 
 
 PAGES = PageRegistry()

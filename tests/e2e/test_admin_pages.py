@@ -22,7 +22,7 @@ from pathlib import Path
 import aiohttp
 from playwright.async_api import Browser, Page, expect
 
-from storage import classifications
+from storage import assessments, classifications
 from storage.db import create_engine, make_session_factory
 from tests.e2e.conftest import REPLY_WITHIN_MS, SandboxControl
 from tests.e2e.test_cli import CONNECTED, BotCommand, bot_env, compliance_bot
@@ -113,14 +113,57 @@ async def test_an_admin_signs_in_and_starts_a_campaign(tmp_path: Path, browser: 
         await sign_in(page, bot.url, ADMIN)
         await expect(page.locator("h1")).to_have_text("Dashboard")
         await expect(page.locator(".who")).to_contain_text("(admin)")
+        await seed_assessment(bot.database_url)
+        await edit_a_reminder_rule(page)
         await start_a_campaign(page, bot)
         await seed_files(bot.database_url)
         await download_the_classifications(page)
 
 
+async def seed_assessment(database_url: str) -> None:
+    """An open assessment due in 10 days: its 7-days-before reminder falls within the preview's next 7 days."""
+    now = datetime.now(UTC)
+    engine = create_engine(database_url)
+    try:
+        async with make_session_factory(engine).begin() as session:
+            await assessments.create_assessment(session, at=now, title="Notify the DSAJ of the new CRM",
+                                                type="notification", owner=MANAGER, due_at=now + timedelta(days=10),
+                                                source="admin", created_by=ADMIN)
+    finally:
+        await engine.dispose()
+
+
+async def edit_a_reminder_rule(page: Page) -> None:
+    """Change the days before the due date: the preview follows the fields before anything is saved; then save."""
+    await page.locator("nav").get_by_role("link", name="Reminder rules").click()
+    await page.locator('a[href="/app/reminder-rules/notification"]').click()
+    leads = page.locator('input[name="leadDays"]')
+    await expect(leads).to_have_value("30, 7, 1")
+    preview = page.locator("#preview")
+    await expect(preview.locator("#preview-list li")).to_have_count(1)
+    await expect(preview.locator('li[data-kind="lead:7"]')).to_contain_text("Notify the DSAJ of the new CRM")
+
+    await leads.fill("30, 1")  # no reminder this week any more
+    await expect(preview.locator("#preview-empty")).to_have_text("Nothing would be sent in the next 7 days.")
+    await leads.fill("9, 7, 1")  # two this week
+    await expect(preview.locator("#preview-list li")).to_have_count(2)
+    await expect(preview.locator('li[data-kind="lead:9"]')).to_have_count(1)
+    await leads.fill("7, 7")
+    await expect(preview.locator("#preview-errors")).to_be_visible()
+    await leads.fill("9, 7, 1")
+    await expect(preview.locator("#preview-list li")).to_have_count(2)
+
+    await page.locator("#save-rule").click()
+    await expect(page.locator(".flash")).to_have_text(
+        "Rule saved; unsent reminders follow it from the next planning run.")
+    await expect(leads).to_have_value("9, 7, 1")
+    await page.locator("nav").get_by_role("link", name="Reminder rules").click()
+    await expect(page.locator('[data-type="notification"]')).to_contain_text("9, 7, 1 days before the due date")
+
+
 async def start_a_campaign(page: Page, bot: Running) -> None:
     """Create a draft through the form, start it, see it active; the sandbox got both signers' cards."""
-    await page.get_by_role("link", name="Campaigns").click()
+    await page.locator("nav").get_by_role("link", name="Campaigns").click()
     await page.locator("#new-campaign").click()
     await page.locator('input[name="title"]').fill("2026 annual sign-off")
     await page.locator('input[name="signers"]').fill(f"{MANAGER}, {ADMIN}")
@@ -148,9 +191,10 @@ async def test_an_employee_sees_only_their_own_files(tmp_path: Path, browser: Br
         await expect(rows).to_have_count(1)
         await expect(rows.first).to_contain_text("my-own-file.xlsx")
         await expect(page.get_by_text("someone-elses-file.xlsx")).to_have_count(0)
-        await expect(page.get_by_role("link", name="Audit log")).to_have_count(0)  # not in an employee's menu
+        menu = page.locator("nav")
+        await expect(menu.get_by_role("link")).to_have_text(["Dashboard", "Classifications", "Assessments"])
 
-        await page.goto(bot.url + "/app/audit")
+        await page.goto(bot.url + "/app/reminder-rules")
         await expect(page.locator("#forbidden")).to_have_text(
             "This page needs the admin role; you are signed in as employee.")
 
@@ -160,7 +204,8 @@ async def test_the_dashboard_fits_a_phone(tmp_path: Path, browser: Browser) -> N
             opened(browser, tmp_path, "phone", viewport=PHONE, is_mobile=True, has_touch=True) as page:
         await sign_in(page, bot.url, ADMIN, "/app/")
         await expect(page.locator("h1")).to_have_text("總覽")
-        for path in ("/app/", "/app/classifications", "/app/campaigns", "/app/audit"):
+        for path in ("/app/", "/app/classifications", "/app/assessments", "/app/reminder-rules/notification",
+                     "/app/campaigns", "/app/campaigns/new", "/app/audit", "/app/rules-pack"):
             await page.goto(bot.url + path)
             await expect(page.locator("main h1")).to_be_visible()
             overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -170,7 +215,7 @@ async def test_the_dashboard_fits_a_phone(tmp_path: Path, browser: Browser) -> N
 
 async def download_the_classifications(page: Page) -> None:
     """The classifications page's CSV link downloads everyone's files for an admin, as the list shows them."""
-    await page.get_by_role("link", name="Classifications").click()
+    await page.locator("nav").get_by_role("link", name="Classifications").click()
     await expect(page.locator("#classifications tbody tr")).to_have_count(2)
     async with page.expect_download() as started:
         await page.get_by_role("link", name="Export CSV").click()
