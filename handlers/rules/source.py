@@ -47,7 +47,12 @@ class YamlSyntaxError(ValueError):
 
 def parse(text: str) -> tuple[Node, Any]:
     """Compose and construct one YAML document; YamlSyntaxError names the line."""
-    loader = _PackLoader(text)
+    try:
+        loader = _PackLoader(text)
+    except yaml.reader.ReaderError as exc:  # the reader refuses control characters before any parsing
+        line = text.count("\n", 0, exc.position) + 1
+        raise YamlSyntaxError(Problem(line, "", f"YAML syntax: character #x{exc.character:04x} is not allowed "
+                                                "in a rules pack")) from exc
     try:
         node = loader.get_single_node()
         if node is None:

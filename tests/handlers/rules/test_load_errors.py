@@ -22,6 +22,12 @@ def test_yaml_syntax_error() -> None:
     assert str(error).startswith(f"pack.yaml: line {line}: ")
 
 
+def test_a_control_character_is_refused_with_its_line() -> None:
+    text, line = edit("  name: DingTalk\n", "  name: Ding\x01Talk\n")
+    error = refused(text)
+    assert (error.line, error.reason) == (line, "YAML syntax: character #x0001 is not allowed in a rules pack")
+
+
 def test_unknown_obligation_in_rule() -> None:
     text, line = edit("    obligations: [MO-AUTH-22, MO-DPIA]\n", "    obligations: [MO-AUTH-22, MO-DPIA-X]\n")
     error = refused(text)
