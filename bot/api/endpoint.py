@@ -7,10 +7,11 @@ Order matters: a caller without a valid token learns nothing about the route's p
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REALM: Final = 'Bearer realm="compliance-bot"'
+NUL_MESSAGE: Final = "must not contain the NUL character (U+0000)"
 REPORT_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
@@ -89,6 +91,7 @@ async def _authorise(
 
 
 def _path(route: Route[Any, Any, Any, Any], request: web.Request) -> BaseModel:
+    _refuse_nul(dict(request.match_info), "path")
     try:
         path: BaseModel = route.path_params.model_validate(dict(request.match_info))
         return path
@@ -114,6 +117,7 @@ def _query(route: Route[Any, Any, Any, Any], request: web.Request) -> BaseModel:
     if repeated:
         errors = [FieldProblem(field=name, location="query", message="is given more than once") for name in repeated]
         raise ApiProblem(400, "; ".join(f"query parameter {e.field}: {e.message}" for e in errors), errors=errors)
+    _refuse_nul(dict(params), "query")
     try:
         query: BaseModel = route.query.model_validate(dict(params))
         return query
@@ -127,11 +131,35 @@ async def _body(route: Route[Any, Any, Any, Any], request: web.Request) -> BaseM
         return body
     if request.content_type != "application/json":
         raise ApiProblem(415, "send the body as application/json")
+    raw = await request.read()
     try:
-        parsed: BaseModel = route.body.model_validate_json(await request.read())
-        return parsed
+        parsed: BaseModel = route.body.model_validate_json(raw)
     except ValidationError as exc:
         raise invalid_input(exc, "body") from None
+    _refuse_nul(json.loads(raw), "body")  # valid JSON by now; walked as sent, so the paths are wire names
+    return parsed
+
+
+def _refuse_nul(values: Any, location: str) -> None:
+    """A 400 for text with NUL characters: no database column can hold them (PostgreSQL refuses them outright)."""
+    fields = sorted(set(_nul_fields(values, "")))
+    if fields:
+        errors = [FieldProblem(field=name or location, location=location, message=NUL_MESSAGE) for name in fields]
+        where = {"query": "query parameter", "body": "body member", "path": "path parameter"}[location]
+        raise ApiProblem(400, "; ".join(f"{where} {e.field}: {e.message}" for e in errors), errors=errors)
+
+
+def _nul_fields(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            yield from ([name] if "\x00" in str(key) else _nul_fields(item, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_fields(item, f"{path}.{index}" if path else str(index))
 
 
 @web.middleware

@@ -113,7 +113,7 @@ def _responses(route: Route[Any, Any, Any, Any], refs: dict[Any, Any]) -> dict[s
     if route.rate_limited:
         statuses.add(429)
     if route.reads_body:
-        statuses.add(415)
+        statuses |= {413, 415}  # a body over the server's limit (1 MiB), or not JSON
     if route.path_params is not NoPath:
         statuses.add(404)
     problem = {PROBLEM_JSON: {"schema": refs[(Problem, "serialization")]}}

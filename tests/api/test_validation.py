@@ -68,3 +68,19 @@ async def test_unknown_paths_and_methods_are_problems_too(api: ApiClient) -> Non
     assert status == 404 and body["status"] == 404
     status, body, response = await api.call("DELETE", "/me")
     assert status == 405 and "GET" in response.headers["Allow"]
+
+
+async def test_text_with_a_nul_character_is_refused_wherever_it_comes(api: ApiClient, admin: str) -> None:
+    """No database stores U+0000 (PostgreSQL refuses it with an error): a 400 naming the field, not a 500."""
+    for path, params in (("/classifications", {"person": "a\x00b"}), ("/audit-events", {"actor": "\x00"})):
+        status, body, _ = await api.call("GET", path, token=admin, params=params)
+        [field] = params
+        assert status == 400 and body["errors"] == [
+            {"field": field, "in": "query", "message": "must not contain the NUL character (U+0000)"}], body
+    status, body, _ = await api.call("POST", "/rules-pack/validate", token=admin, json={"text": "a: \x00"})
+    assert status == 400 and [e["field"] for e in body["errors"]] == ["text"], body
+    status, body, _ = await api.call("POST", "/assessments", token=admin, json={
+        "title": "Transfer\x00route", "type": "transfer_route", "owner": EMPLOYEE, "dueAt": "2099-01-01T00:00:00Z"})
+    assert status == 400 and [e["field"] for e in body["errors"]] == ["title"], body
+    status, body, _ = await api.call("PUT", "/reminder-rules/transfer%00route", token=admin, json={"rule": {}})
+    assert status == 400 and body["errors"][0]["in"] == "path", body
