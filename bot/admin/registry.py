@@ -22,6 +22,8 @@ from bot.admin.session import set_flash
 from cards.render import Language
 from handlers.api.caller import Caller
 from handlers.directory import Role
+from handlers.rules.models import Term
+from handlers.rules.pack import default_pack
 
 Method = Literal["GET", "POST"]
 PREFIX = "/app"
@@ -82,7 +84,15 @@ class PageCall:
         flash = self.flash if self.flash and self.flash.startswith("flash.") and words.has(self.flash) else None
         return {"t": words, "lang": self.language, "caller": self.caller, "nav": self.nav, "csrf": self.csrf,
                 "flash": words(flash) if flash else None, "when": self.when, "path": self.request.path,
-                "role_name": words(f"role.{self.caller.role}")}
+                "role_name": words(f"role.{self.caller.role}"), "term": self.term}
+
+    def term(self, kind: str, value: str | None) -> str:
+        """An answer value (a level, personal data kind, destination) as the cards label it in this language."""
+        vocabulary = default_pack().vocabulary  # the values and their labels are the same in every saved pack
+        kinds: dict[str, Mapping[str, Term]] = {"level": vocabulary.levels, "personal_data": vocabulary.personal_data,
+                                                "destination": vocabulary.destinations}
+        found = kinds[kind].get(value or "")
+        return found.label.get(self.language) if found is not None else (value or "—")
 
     def redirect(self, location: str, flash: str | None = None) -> web.Response:
         """POST-redirect-GET to `location` (a path under /app), with a one-shot message."""

@@ -11,6 +11,7 @@ from storage import preferences
 from tests.admin.conftest import ADMIN, EMPLOYEE, AdminSite
 
 KNOWN = {"zh-Hant": "未分類檔案", "en": "Unclassified files", "pt": "Ficheiros por classificar"}
+CONFIDENTIAL = {"zh-Hant": "機密", "en": "Confidential", "pt": "Confidencial"}  # the rules pack's own labels
 
 
 def test_every_string_is_in_all_three_languages() -> None:
@@ -59,6 +60,7 @@ async def test_each_language_renders_and_lang_is_remembered(site: AdminSite, lan
     browser = await site.sign_in(EMPLOYEE)
     status, html, _ = await browser.get(f"/app/?lang={language}")
     assert status == 200 and KNOWN[language] in html and f'<html lang="{language}">' in html
+    assert f'<span class="level">{CONFIDENTIAL[language]}</span>' in html
     _, html, _ = await browser.get("/app/")
     assert KNOWN[language] in html
     async with site.sessions() as session:
