@@ -8,10 +8,10 @@ from typing import Final, TypeVar
 
 from aiohttp import web
 
-from bot.admin.files import file_response
 from bot.admin.forms import FormErrors, next_page_url, parse
 from bot.admin.registry import PAGES, PageCall, PageNotFound
 from bot.admin.render import coerce
+from bot.downloads import download_response
 from handlers.api.signoff import (
     CampaignNotFound,
     InvalidCampaign,
@@ -120,11 +120,11 @@ async def cancel(call: PageCall) -> web.Response:
 
 
 @PAGES.page("GET", f"/campaigns/{ID}/report", access="admin")
-async def report(call: PageCall) -> web.Response:
+async def report(call: PageCall) -> web.StreamResponse:
     language = coerce(call.request.query.get("language")) or call.language
-    return file_response(await _found(campaign_report(call.session, call.caller, _id(call), language)))
+    return download_response(await _found(campaign_report(call.session, call.caller, _id(call), language)))
 
 
 @PAGES.page("GET", f"/campaigns/{ID}/certificate", access="admin")
-async def certificate(call: PageCall) -> web.Response:
-    return file_response(await _found(campaign_certificate(call.session, call.caller, _id(call))))
+async def certificate(call: PageCall) -> web.StreamResponse:
+    return download_response(await _found(campaign_certificate(call.session, call.caller, _id(call))))

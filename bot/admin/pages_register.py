@@ -6,9 +6,9 @@ from typing import Final, cast, get_args
 
 from aiohttp import web
 
-from bot.admin.files import file_response
 from bot.admin.forms import FormErrors, parse, with_query
 from bot.admin.registry import PAGES, PageCall, PageNotFound
+from bot.downloads import download_response
 from handlers.api.data_flows import DESTINATIONS, CoverageFilter, DataFlowQuery, list_data_flows
 from handlers.api.export_sheets import ExportFormat
 from handlers.api.exports import Dataset, ExportFilterInvalid, ExportNotAllowed, ExportQuery, export_dataset
@@ -38,7 +38,7 @@ async def register(call: PageCall) -> web.Response:
 
 
 @PAGES.page("GET", "/exports/{dataset:[a-z-]+}.{format:[a-z]+}", access="employee")
-async def export(call: PageCall) -> web.Response:
+async def export(call: PageCall) -> web.StreamResponse:
     """The same file GET /api/v1/exports/{dataset} gives, with the page session's caller and the list's filters."""
     dataset, file_format = call.request.match_info["dataset"], call.request.match_info["format"]
     if dataset not in DATASETS or file_format not in FORMATS:
@@ -52,4 +52,4 @@ async def export(call: PageCall) -> web.Response:
                                                                         else "role.manager"))
     except (FormErrors, ExportFilterInvalid) as exc:
         return call.render("error.html", status=400, message=str(exc))
-    return file_response(file)
+    return download_response(file)

@@ -14,7 +14,6 @@ import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import quote
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -25,6 +24,7 @@ from bot.api.limits import SignInLimiter
 from bot.api.problems import ApiProblem, FieldProblem, invalid_input
 from bot.api.registry import ApiCall, Route
 from bot.api.tokens import TokenClaims, TokenError
+from bot.downloads import download_response
 from handlers.api.caller import Caller, resolve_caller
 from handlers.api.models import Download
 
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REALM: Final = 'Bearer realm="compliance-bot"'
 NUL_MESSAGE: Final = "must not contain the NUL character (U+0000)"
-REPORT_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
 def unauthorized(detail: str, *, invalid_token: bool = True) -> ApiProblem:
@@ -62,7 +61,7 @@ def endpoint(route: Route[Any, Any, Any, Any], deps: ApiDeps, limiter: SignInLim
         if not isinstance(result, route.response):
             raise TypeError(f"{route.method} {route.path} returned {type(result).__name__}")
         if isinstance(result, Download):
-            return _download(result)
+            return download_response(result)
         return web.Response(text=result.model_dump_json(by_alias=True), content_type="application/json")
 
     return handle
@@ -97,18 +96,6 @@ def _path(route: Route[Any, Any, Any, Any], request: web.Request) -> BaseModel:
         return path
     except ValidationError as exc:
         raise invalid_input(exc, "path") from None
-
-
-def _download(file: Download) -> web.Response:
-    disposition = "inline" if file.inline else "attachment"
-    # RFC 6266: an ASCII fallback name and the real one, which may be Chinese, percent-encoded.
-    fallback = file.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    name = f"filename=\"{fallback}\"; filename*=UTF-8''{quote(file.filename)}"
-    headers = {"Content-Disposition": f"{disposition}; {name}"}
-    if file.inline and file.media_type.startswith("text/html"):
-        headers["Content-Security-Policy"] = REPORT_CSP  # our own report pages: no script, nothing fetched
-    return web.Response(body=file.content, content_type=file.media_type.split(";")[0], headers=headers,
-                        charset="utf-8" if file.media_type.startswith("text/") else None)
 
 
 def _query(route: Route[Any, Any, Any, Any], request: web.Request) -> BaseModel:

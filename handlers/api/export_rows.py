@@ -58,10 +58,11 @@ async def data_flow_rows(session: AsyncSession, caller: Caller, query: DataFlowQ
     ]
 
 
-async def classification_rows(session: AsyncSession, caller: Caller, query: ClassificationQuery) -> Chunks:
+async def classification_rows(session: AsyncSession, caller: Caller, query: ClassificationQuery, *,
+                              chunk: int = CHUNK) -> Chunks:
     """GET /classifications' rows, visibility and filters, oldest first, a chunk per page."""
     # Pages larger than the route allows are fine here: this is our own loop, not a client's request.
-    page_query = query.model_copy(update={"order": "oldest", "limit": CHUNK, "cursor": None})
+    page_query = query.model_copy(update={"order": "oldest", "limit": chunk, "cursor": None})
     while True:
         page = await list_classifications(session, caller, page_query)
         yield [
@@ -76,7 +77,7 @@ async def classification_rows(session: AsyncSession, caller: Caller, query: Clas
 
 
 async def assessment_rows(
-    session: AsyncSession, owners: Collection[str] | None, *, status: str | None, now: datetime
+    session: AsyncSession, owners: Collection[str] | None, *, status: str | None, now: datetime, chunk: int = CHUNK
 ) -> Chunks:
     """Assessments whose owner is in `owners` (everyone's for None), by id."""
     if owners is not None and not owners:
@@ -88,10 +89,10 @@ async def assessment_rows(
             stmt = stmt.where(Assessment.owner.in_(sorted(owners)))
         if status is not None:
             stmt = stmt.where(Assessment.status == status)
-        rows = list(await session.scalars(stmt.order_by(Assessment.id).limit(CHUNK)))
+        rows = list(await session.scalars(stmt.order_by(Assessment.id).limit(chunk)))
         names = await names_of(session, {a.owner for a in rows} | {a.created_by for a in rows})
         yield [_assessment_row(a, names, now) for a in rows]
-        if len(rows) < CHUNK:
+        if len(rows) < chunk:
             return
         after = rows[-1].id
 
@@ -112,17 +113,18 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-async def audit_rows(session: AsyncSession, *, action: str | None, actor: str | None) -> Chunks:
+async def audit_rows(session: AsyncSession, *, action: str | None, actor: str | None,
+                     chunk: int = CHUNK) -> Chunks:
     """The audit log in chain order; `At (UTC, as hashed)` is the spelling its hash covers."""
     after = 0
     while True:
-        rows = await list_audit(session, limit=CHUNK, after_seq=after, action=action, actor=actor)
+        rows = await list_audit(session, limit=chunk, after_seq=after, action=action, actor=actor)
         names = await names_of(session, {row.actor for row in rows})
         yield [
             (row.seq, row.at, audit_timestamp(row.at), row.actor, names.get(row.actor, row.actor), row.action,
              row.subject, canonical_json(row.details), row.prev_hash, row.hash)
             for row in rows
         ]
-        if len(rows) < CHUNK:
+        if len(rows) < chunk:
             return
         after = rows[-1].seq

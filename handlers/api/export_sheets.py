@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from tempfile import SpooledTemporaryFile
 from typing import Final, Literal, Protocol
 
 from openpyxl import Workbook
@@ -27,6 +28,7 @@ MEDIA_TYPES: Final[dict[ExportFormat, str]] = {
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 # XML 1.0 forbids these control characters; openpyxl refuses them, so a file name holding one must not fail
 # the whole export.
+SPOOL_BYTES: Final = 4 * 1024 * 1024
 _NOT_XML: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _XLSX_CELL_MAX: Final = 32_767  # Excel's limit; a longer cell makes Excel "repair" the file
 
@@ -52,7 +54,7 @@ def cell_value(value: Cell, timezone: tzinfo) -> str | int:
 class SheetWriter(Protocol):
     def write(self, rows: Sequence[Sequence[str | int]]) -> None: ...
 
-    def finish(self) -> bytes: ...
+    def finish(self) -> SpooledTemporaryFile[bytes]: ...
 
 
 class CsvSheet:
@@ -60,17 +62,19 @@ class CsvSheet:
     Chinese names and file names come out garbled."""
 
     def __init__(self, headers: Sequence[str]) -> None:
-        self._buffer = io.BytesIO()
-        self._text = io.TextIOWrapper(self._buffer, encoding="utf-8-sig", newline="")
+        self._file = spooled()
+        self._text = io.TextIOWrapper(self._file, encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._text, lineterminator="\r\n")
         self._writer.writerow(headers)
 
     def write(self, rows: Sequence[Sequence[str | int]]) -> None:
         self._writer.writerows(rows)
 
-    def finish(self) -> bytes:
+    def finish(self) -> SpooledTemporaryFile[bytes]:
         self._text.flush()
-        return self._buffer.getvalue()
+        self._text.detach()  # the file outlives its text layer
+        self._file.seek(0)
+        return self._file
 
 
 class XlsxSheet:
@@ -92,15 +96,21 @@ class XlsxSheet:
         for row in rows:
             self._sheet.append([_xlsx_text(value) if isinstance(value, str) else value for value in row])
 
-    def finish(self) -> bytes:
-        buffer = io.BytesIO()
-        self._book.save(buffer)
-        return buffer.getvalue()
+    def finish(self) -> SpooledTemporaryFile[bytes]:
+        file = spooled()
+        self._book.save(file)
+        file.seek(0)
+        return file
 
 
 def _xlsx_text(text: str) -> str:
     text = _NOT_XML.sub("\ufffd", text)
     return text if len(text) <= _XLSX_CELL_MAX else text[: _XLSX_CELL_MAX - 1] + "…"
+
+
+def spooled() -> SpooledTemporaryFile[bytes]:
+    """Memory for a small export, a temporary file beyond SPOOL_BYTES: a million rows never sit in memory."""
+    return SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")
 
 
 def new_sheet(file_format: ExportFormat, title: str, headers: Sequence[str]) -> SheetWriter:

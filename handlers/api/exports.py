@@ -100,14 +100,16 @@ def check_export(caller: Caller, dataset: Dataset, query: ExportQuery) -> None:
 
 
 async def export_dataset(
-    session: AsyncSession, caller: Caller, dataset: Dataset, query: ExportQuery, *, now: datetime, timezone: tzinfo
+    session: AsyncSession, caller: Caller, dataset: Dataset, query: ExportQuery, *, now: datetime, timezone: tzinfo,
+    chunk: int = export_rows.CHUNK,
 ) -> Download:
-    """The file of `dataset` as `caller` may see it; raises ExportNotAllowed / ExportFilterInvalid."""
+    """The file of `dataset` as `caller` may see it, read `chunk` rows at a time; raises ExportNotAllowed /
+    ExportFilterInvalid."""
     check_export(caller, dataset, query)
     sheet = new_sheet(query.format, dataset, _headers(dataset))
     written = 0
-    async for chunk in await _rows(session, caller, dataset, query, now):
-        cells = [[cell_value(value, timezone) for value in row] for row in chunk]
+    async for rows in await _rows(session, caller, dataset, query, now, chunk):
+        cells = [[cell_value(value, timezone) for value in row] for row in rows]
         await asyncio.to_thread(sheet.write, cells)
         written += len(cells)
     content = await asyncio.to_thread(sheet.finish)
@@ -124,7 +126,7 @@ def _headers(dataset: Dataset) -> tuple[str, ...]:
 
 
 async def _rows(
-    session: AsyncSession, caller: Caller, dataset: Dataset, query: ExportQuery, now: datetime
+    session: AsyncSession, caller: Caller, dataset: Dataset, query: ExportQuery, now: datetime, chunk: int
 ) -> export_rows.Chunks:
     if dataset == "data-flows":
         flows = DataFlowQuery.model_construct(destination=query.destination,
@@ -133,13 +135,13 @@ async def _rows(
     if dataset == "classifications":
         listing = ClassificationQuery.model_construct(  # from values already validated above
             level=query.level, status=query.status, person=query.person, since=query.since, until=query.until)
-        return export_rows.classification_rows(session, caller, listing)
+        return export_rows.classification_rows(session, caller, listing, chunk=chunk)
     if dataset == "assessments":
         owners = await visible_people(session, caller)
         if query.person is not None:
             owners = {query.person} if owners is None else owners & {query.person}
-        return export_rows.assessment_rows(session, owners, status=query.assessment_status, now=now)
-    return export_rows.audit_rows(session, action=query.action, actor=query.actor)
+        return export_rows.assessment_rows(session, owners, status=query.assessment_status, now=now, chunk=chunk)
+    return export_rows.audit_rows(session, action=query.action, actor=query.actor, chunk=chunk)
 
 
 def _wire_name(field: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
+from tempfile import SpooledTemporaryFile
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
@@ -107,11 +108,17 @@ class IdPath(PathModel):
 
 
 class Download(BaseModel):
-    """A file answer (an export, a report page) instead of JSON; `inline` shows it rather than saving it."""
+    """A file answer (an export, a report page) instead of JSON; `inline` shows it rather than saving it.
+
+    `content` is the bytes, or, for an export that may be large, a spooled temporary file (in memory while
+    small, on disk beyond that) positioned at its start, which the server streams and then closes.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     filename: str
     media_type: str
-    content: bytes
+    content: bytes | SpooledTemporaryFile[bytes]
     inline: bool = False
 
 
