@@ -70,12 +70,13 @@ async def _page_rows(
     key = Classification.prompt_id if query.level is not None else prompt.id
     window = _window(prompt, query)
     if window:
-        # Every question in the window lies between the window's first and last id (both read from the index
-        # on (asked_at, id)); bounding the key by them lets a window long ago start at its own rows instead of
-        # walking past every newer one.
+        # Every question in the window lies between the window's first and last id, both read from the index
+        # on (asked_at, id); bounding the key by them lets a window long ago start at its own rows instead of
+        # walking past every newer one. `id + 0`: for a bare min(id) PostgreSQL walks the primary key from
+        # its end, filtering on asked_at, which is that same walk again.
         inner = aliased(ClassificationPrompt)
-        first = select(func.min(inner.id)).where(*_window(inner, query)).scalar_subquery()
-        last = select(func.max(inner.id)).where(*_window(inner, query)).scalar_subquery()
+        first = select(func.min(inner.id + 0)).where(*_window(inner, query)).scalar_subquery()
+        last = select(func.max(inner.id + 0)).where(*_window(inner, query)).scalar_subquery()
         stmt = stmt.where(*window, key >= first, key <= last)
     newest = query.order == "newest"
     if query.cursor is not None:
