@@ -16,6 +16,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.admin import labels
 from bot.admin import render as templates
 from bot.admin.deps import AdminDeps
 from bot.admin.session import set_flash
@@ -84,7 +85,9 @@ class PageCall:
         flash = self.flash if self.flash and self.flash.startswith("flash.") and words.has(self.flash) else None
         return {"t": words, "lang": self.language, "caller": self.caller, "nav": self.nav, "csrf": self.csrf,
                 "flash": words(flash) if flash else None, "when": self.when, "path": self.request.path,
-                "role_name": words(f"role.{self.caller.role}"), "term": self.term}
+                "role_name": words(f"role.{self.caller.role}"), "term": self.term,
+                "reminder_kind": lambda kind: labels.reminder_kind(words, kind),
+                "label": lambda prefix, code: labels.labelled(words, prefix, code)}
 
     def term(self, kind: str, value: str | None) -> str:
         """An answer value (a level, personal data kind, destination) as the cards label it in this language."""
