@@ -93,9 +93,11 @@ async def campaign(call: PageCall) -> web.Response:
 
 
 async def _detail(call: PageCall, error: str | None, status: int = 200) -> web.Response:
+    """The campaign; `error` is a strings key, told the campaign's status (a handler's message is English only)."""
     found = await _found(campaign_for(call.session, call.caller, _id(call)))
     detail: CampaignOut = await campaign_detail(call.session, found)
-    return call.render("campaign.html", status=status, c=detail, error=error, languages=SUPPORTED_LANGUAGES)
+    message = call.t(error, status=call.t(f"campaign.status.{detail.status}")) if error else None
+    return call.render("campaign.html", status=status, c=detail, error=message, languages=SUPPORTED_LANGUAGES)
 
 
 @PAGES.page("POST", f"/campaigns/{ID}/start", access="admin")
@@ -104,8 +106,8 @@ async def start(call: PageCall) -> web.Response:
     ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"start:{_id(call)}")
     try:
         await _found(start_campaign(ctx, call.caller, _id(call)))
-    except CampaignError as exc:
-        return await _detail(call, str(exc), status=409)
+    except CampaignError:
+        return await _detail(call, "campaigns.cannot_start", status=409)
     return call.redirect(f"/app/campaigns/{_id(call)}", flash="flash.campaign_started")
 
 
@@ -114,8 +116,8 @@ async def cancel(call: PageCall) -> web.Response:
     ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"cancel:{_id(call)}")
     try:
         await _found(cancel_campaign(ctx, call.caller, _id(call)))
-    except CampaignError as exc:
-        return await _detail(call, str(exc), status=409)
+    except CampaignError:
+        return await _detail(call, "campaigns.cannot_cancel", status=409)
     return call.redirect(f"/app/campaigns/{_id(call)}", flash="flash.campaign_cancelled")
 
 

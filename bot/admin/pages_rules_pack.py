@@ -52,8 +52,9 @@ async def edit_rules_pack(call: PageCall) -> web.Response:
     except RulesPackError as exc:
         problems = [PackProblem(line=p.line, message=problem_message(p)) for p in exc.problems]
         return await _editor(call, text=text, based_on=based_on, note=note, status=400, problems=problems)
-    except RulesPackStale as exc:
-        return await _editor(call, text=text, based_on=based_on, note=note, status=409, error=str(exc))
+    except RulesPackStale:
+        return await _editor(call, text=text, based_on=based_on, note=note, status=409,
+                             error=call.t("rules_pack.stale"))
     return call.redirect("/app/rules-pack", flash="flash.rules_pack_saved")
 
 

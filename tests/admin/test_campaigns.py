@@ -41,7 +41,11 @@ async def test_an_admin_creates_a_draft_then_starts_it(site: AdminSite) -> None:
     assert "signoff.created" in actions and any(a.startswith("signoff.start") for a in actions)
 
     status, html, _ = await admin.post(location + "/start", data={"csrf": form["csrf"]})
-    assert status == 409 and 'id="campaign-error"' in html
+    assert status == 409 and 'id="campaign-error">This campaign is active; only a draft can be started.<' in html
+    await admin.get(location + "?lang=zh-Hant")
+    assert (await admin.post(location + "/cancel", data={"csrf": form["csrf"]}))[0] == 303
+    status, html, _ = await admin.post(location + "/cancel", data={"csrf": form["csrf"]})
+    assert status == 409 and "此簽署目前「已取消」，只有草稿或進行中的簽署可以取消。" in html
 
 
 async def test_bad_fields_are_named_on_the_form(site: AdminSite) -> None:

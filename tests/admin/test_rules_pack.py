@@ -37,7 +37,10 @@ async def test_check_then_save_a_new_version(site: AdminSite) -> None:
         assert await session.scalar(select(AuditEvent.action).where(AuditEvent.actor == ADMIN)) == "rules_pack.updated"
 
     status, html, _ = await submit(admin, "save", default_text(), based_on="0")  # opened before version 1
-    assert status == 409 and "reload it and make your changes again" in html
+    assert status == 409 and "Another admin saved a new version after you opened this page" in html
+    data = {"csrf": await admin.csrf(), "text": default_text(), "basedOn": "0", "action": "save"}
+    status, html, _ = await admin.post("/app/rules-pack?lang=zh-Hant", data=data)
+    assert status == 409 and "另一位管理員已儲存了新版本" in html and "reload it" not in html
 
 
 async def test_problems_are_named_by_line_and_nothing_is_saved(site: AdminSite) -> None:
