@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
-    AwareDatetime,
     BeforeValidator,
     Field,
     PlainSerializer,
@@ -17,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from handlers.api.models import MAX_PAGE, BodyModel, Person, QueryModel, WireModel
+from handlers.api.models import MAX_PAGE, ApiDatetime, BodyModel, Person, QueryModel, WireModel
 from handlers.reminders.rules import AssessmentType
 from storage.models import AssessmentStatus
 
@@ -64,8 +63,8 @@ class AssessmentQuery(QueryModel):
     status: AssessmentStatus | None = None
     type: AssessmentType | None = None
     owner: str | None = Field(default=None, min_length=1, max_length=64, description="the owner's userId")
-    due_after: AwareDatetime | None = Field(default=None, description="due at or after (ISO 8601)")
-    due_before: AwareDatetime | None = Field(default=None, description="due before (ISO 8601)")
+    due_after: ApiDatetime | None = Field(default=None, description="due at or after (ISO 8601)")
+    due_before: ApiDatetime | None = Field(default=None, description="due before (ISO 8601)")
     overdue: bool | None = Field(default=None, description="true: open or in progress and past due; false: not")
     cursor: DueCursor | None = None
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
@@ -108,7 +107,7 @@ class NewAssessment(BodyModel):
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     type: AssessmentType
     owner: UserIdField
-    due_at: AwareDatetime
+    due_at: ApiDatetime
     data_flow: dict[str, Any] = Field(default_factory=dict, description="what the work is about (free JSON)")
     note: str | None = Field(default=None, max_length=MAX_NOTE, description="kept as `dataFlow.note`")
 
@@ -121,9 +120,9 @@ class AssessmentChange(BodyModel):
                                                      "(admins only) needs `reason`; not combined with other changes")
     evidence: str | None = Field(default=None, max_length=MAX_NOTE, description="what shows the work is done")
     reason: str | None = Field(default=None, max_length=MAX_NOTE, description="why it is waived")
-    due_at: AwareDatetime | None = Field(default=None, description="a new due date (the owner's manager or admins)")
+    due_at: ApiDatetime | None = Field(default=None, description="a new due date (the owner's manager or admins)")
     owner: UserIdField | None = Field(default=None, description="hand it to someone else (delegate)")
-    snoozed_until: AwareDatetime | None = Field(default=None, description="hold the owner's reminders back until "
+    snoozed_until: ApiDatetime | None = Field(default=None, description="hold the owner's reminders back until "
                                                 "then: at most 3 working days ahead and never past the due date")
 
 

@@ -14,7 +14,7 @@ import asyncio
 from datetime import datetime, tzinfo
 from typing import Final, Literal
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.api import export_rows
@@ -22,7 +22,15 @@ from handlers.api.caller import Access, Caller
 from handlers.api.classifications import visible_people
 from handlers.api.data_flows import CoverageFilter, DataFlowQuery, DestinationName
 from handlers.api.export_sheets import MEDIA_TYPES, ExportFormat, cell_value, new_sheet
-from handlers.api.models import ClassificationQuery, Download, LevelName, PathModel, PromptStatus, QueryModel
+from handlers.api.models import (
+    ApiDatetime,
+    ClassificationQuery,
+    Download,
+    LevelName,
+    PathModel,
+    PromptStatus,
+    QueryModel,
+)
 from storage.audit import append_audit
 
 Dataset = Literal["data-flows", "classifications", "assessments", "audit-events"]
@@ -51,8 +59,8 @@ class ExportQuery(QueryModel):
     status: PromptStatus | None = Field(default=None, description="classifications: the question's status")
     person: str | None = Field(default=None, min_length=1, max_length=64,
                                description="classifications: the sharer's userId; assessments: the owner's")
-    since: AwareDatetime | None = Field(default=None, alias="from", description="classifications: asked at or after")
-    until: AwareDatetime | None = Field(default=None, alias="to", description="classifications: asked before")
+    since: ApiDatetime | None = Field(default=None, alias="from", description="classifications: asked at or after")
+    until: ApiDatetime | None = Field(default=None, alias="to", description="classifications: asked before")
     destination: DestinationName | None = Field(default=None, description="data-flows")
     assessment_status: CoverageFilter | None = Field(
         default=None, description="assessments: their status; data-flows: a covering assessment's (or `none`)")

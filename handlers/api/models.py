@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from tempfile import SpooledTemporaryFile
 from typing import Annotated, Any, Final, Literal
 
@@ -31,6 +31,10 @@ LEVELS: Final = tuple(default_pack().vocabulary.levels)
 MAX_PAGE: Final = 200
 _CURSOR_PREFIX: Final = "k1:"
 _MAX_KEY: Final = 2**63 - 1  # a BIGINT
+# Times the API takes stay far from datetime's limits (years 1 and 9999), which storing one in UTC, or the
+# reminders' working-day arithmetic, would otherwise overflow into a 500.
+EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def encode_cursor(key: int) -> str:
@@ -67,6 +71,16 @@ def _known_level(value: str) -> str:
 
 # The levels come from the rules pack, so they are checked against it rather than spelled as a Literal.
 LevelName = Annotated[str, AfterValidator(_known_level), WithJsonSchema({"type": "string", "enum": list(LEVELS)})]
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be between the years {EARLIEST.year} and {LATEST.year - 1}")
+    return value
+
+
+# A date-time with a UTC offset, within EARLIEST and LATEST: every time a request carries.
+ApiDatetime = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 
 class WireModel(BaseModel):
@@ -145,8 +159,8 @@ class ClassificationQuery(QueryModel):
     level: LevelName | None = None
     status: PromptStatus | None = None
     person: str | None = Field(default=None, min_length=1, max_length=64, description="the sharer's userId")
-    since: AwareDatetime | None = Field(default=None, alias="from", description="asked at or after (ISO 8601)")
-    until: AwareDatetime | None = Field(default=None, alias="to", description="asked before (ISO 8601)")
+    since: ApiDatetime | None = Field(default=None, alias="from", description="asked at or after (ISO 8601)")
+    until: ApiDatetime | None = Field(default=None, alias="to", description="asked before (ISO 8601)")
     order: Literal["newest", "oldest"] = "newest"
     cursor: Cursor | None = None
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)

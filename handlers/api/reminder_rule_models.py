@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Final
 
-from pydantic import AwareDatetime, Field, WithJsonSchema
+from pydantic import Field, WithJsonSchema
 
-from handlers.api.models import BodyModel, PathModel, Person, WireModel
+from handlers.api.models import ApiDatetime, BodyModel, PathModel, Person, WireModel
 from handlers.reminders.rules import ASSESSMENT_TYPES, AssessmentType, Channel, EscalationTarget
 
 MAX_PREVIEW_DAYS: Final = 31
@@ -77,7 +77,7 @@ class RuleReplacement(BodyModel):
 
 
 class PreviewRequest(BodyModel):
-    start: AwareDatetime | None = Field(default=None, alias="from", description="window start; now if left out")
+    start: ApiDatetime | None = Field(default=None, alias="from", description="window start; now if left out")
     days: int = Field(default=7, ge=1, le=MAX_PREVIEW_DAYS, description="window length in days")
     rules: dict[AssessmentType, RuleBody] = Field(
         default_factory=dict, description="proposed rules by assessment type, used instead of the effective "

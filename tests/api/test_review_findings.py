@@ -1,0 +1,47 @@
+"""Regressions for what the security review of the API found: each test failed before its fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import ADMIN, EMPLOYEE, ApiClient, ApiFactory
+from tests.api.test_assessments import NOW, new
+
+FAR_FUTURE = "9999-12-31T23:59:59-14:00"  # valid ISO 8601, but past datetime.max once in UTC
+FAR_PAST = "0001-01-01T00:00:00+14:00"  # before datetime.min once in UTC
+
+
+@pytest.fixture
+async def api(make_api: ApiFactory) -> ApiClient:
+    return await make_api(clock=lambda: NOW)
+
+
+def names_field(body: Any, field: str) -> bool:
+    return any(error["field"] == field for error in body.get("errors", []))
+
+
+@pytest.mark.parametrize(("path", "param"), [
+    ("/assessments", "dueAfter"), ("/assessments", "dueBefore"), ("/classifications", "from"),
+    ("/classifications", "to"), ("/exports/classifications", "from"), ("/exports/classifications", "to"),
+])
+@pytest.mark.parametrize("value", [FAR_PAST, FAR_FUTURE])
+async def test_a_date_filter_out_of_range_is_a_400_not_a_500(api: ApiClient, path: str, param: str,
+                                                             value: str) -> None:
+    status, body, _ = await api.call("GET", path, token=await api.sign_in(ADMIN), params={param: value})
+    assert status == 400 and names_field(body, param), body
+
+
+async def test_a_due_date_or_preview_start_out_of_range_is_a_400_not_a_500(api: ApiClient) -> None:
+    admin = await api.sign_in(ADMIN)
+    status, body, _ = await api.call("POST", "/assessments", token=admin, json={**new(EMPLOYEE), "dueAt": FAR_FUTURE})
+    assert status == 400 and names_field(body, "dueAt"), body
+    status, item, _ = await api.call("POST", "/assessments", token=admin, json=new(EMPLOYEE))
+    assert status == 200, item
+    for field in ("dueAt", "snoozedUntil"):
+        status, body, _ = await api.call("PATCH", f"/assessments/{item['id']}", token=admin,
+                                         json={"version": 1, field: FAR_FUTURE})
+        assert status == 400 and names_field(body, field), body
+    status, body, _ = await api.call("POST", "/reminder-rules/preview", token=admin, json={"from": FAR_FUTURE})
+    assert status == 400 and names_field(body, "from"), body
