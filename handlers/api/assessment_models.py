@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     PlainSerializer,
@@ -27,6 +30,27 @@ MAX_TITLE: Final = 200
 MAX_NOTE: Final = 500  # as the card keeps of an evidence note (handlers.reminders.actions.MAX_NOTE)
 UserIdField = Annotated[str, Field(min_length=1, max_length=64, description="a userId in the directory")]
 
+def _numbers(value: object) -> Iterator[int | float]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _numbers(item)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield value
+
+
+def _storable(value: dict[str, Any]) -> dict[str, Any]:
+    # JSON allows NaN, Infinity and any integer; PostgreSQL's jsonb refuses the first two, SQLite a 65-bit int.
+    for number in _numbers(value):
+        if (isinstance(number, float) and not math.isfinite(number)) or abs(number) > _MAX_KEY:
+            raise ValueError("numbers must be finite and at most 2^63 - 1 in size")
+    return value
+
+
+# Free JSON kept with an assessment, in a shape every database stores.
+DataFlow = Annotated[dict[str, Any], AfterValidator(_storable)]
 DueKey = tuple[datetime, int]  # (due_at, id): the listing's order and its page key
 
 
@@ -108,7 +132,7 @@ class NewAssessment(BodyModel):
     type: AssessmentType
     owner: UserIdField
     due_at: ApiDatetime
-    data_flow: dict[str, Any] = Field(default_factory=dict, description="what the work is about (free JSON)")
+    data_flow: DataFlow = Field(default_factory=dict, description="what the work is about (free JSON)")
     note: str | None = Field(default=None, max_length=MAX_NOTE, description="kept as `dataFlow.note`")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -45,3 +46,11 @@ async def test_a_due_date_or_preview_start_out_of_range_is_a_400_not_a_500(api: 
         assert status == 400 and names_field(body, field), body
     status, body, _ = await api.call("POST", "/reminder-rules/preview", token=admin, json={"from": FAR_FUTURE})
     assert status == 400 and names_field(body, "from"), body
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", str(10**40)])
+async def test_a_data_flow_number_no_database_can_store_is_a_400(api: ApiClient, number: str) -> None:
+    body = json.dumps({**new(EMPLOYEE), "dataFlow": {"x": "NUMBER"}}).replace('"NUMBER"', number)
+    status, answer, _ = await api.call("POST", "/assessments", token=await api.sign_in(ADMIN), data=body,
+                                       headers={"Content-Type": "application/json"})
+    assert status == 400 and names_field(answer, "dataFlow"), answer
