@@ -7,9 +7,23 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from bot.admin.render import Words
 
 M = TypeVar("M", bound=BaseModel)
 _MESSAGES = {"extra_forbidden": "is not expected here", "missing": "is required"}
+# pydantic's own checks, in the page's words: (strings key, the context value its {limit} takes).
+_WORDED: dict[str, tuple[str, str | None]] = {
+    "missing": ("form.missing", None), "extra_forbidden": ("form.unexpected", None),
+    "string_too_long": ("form.too_long", "max_length"), "string_too_short": ("form.too_short", "min_length"),
+    "too_short": ("form.too_few", "min_length"), "too_long": ("form.too_many", "max_length"),
+    "int_parsing": ("form.integer", None), "int_type": ("form.integer", None),
+    "int_from_float": ("form.integer", None), "greater_than_equal": ("form.at_least", "ge"),
+    "greater_than": ("form.more_than", "gt"), "less_than_equal": ("form.at_most", "le"),
+    "less_than": ("form.less_than", "lt"), "literal_error": ("form.choice", None), "enum": ("form.choice", None),
+    "bool_parsing": ("form.choice", None), "bool_type": ("form.choice", None),
+}
 
 
 class FormErrors(Exception):
@@ -20,21 +34,32 @@ class FormErrors(Exception):
         self.fields = fields
 
 
-def field_messages(exc: ValidationError) -> dict[str, str]:
-    """Each bad field (by its wire name, dotted when nested) with a message; the values are never echoed."""
+def field_messages(exc: ValidationError, words: Words | None = None) -> dict[str, str]:
+    """Each bad field (by its wire name, dotted when nested) with a message, in `words`' language where it is
+    one of pydantic's own checks (our validators' messages are English); the values are never echoed."""
     messages: dict[str, str] = {}
     for error in exc.errors(include_url=False, include_input=False):
         name = ".".join(str(part) for part in error["loc"]) or "form"
-        messages.setdefault(name, _MESSAGES.get(error["type"], str(error["msg"]).removeprefix("Value error, ")))
+        worded = _worded(error, words) if words is not None else None
+        messages.setdefault(name, worded or _MESSAGES.get(error["type"],
+                                                          str(error["msg"]).removeprefix("Value error, ")))
     return messages
 
 
-def parse(model: type[M], values: Mapping[str, object]) -> M:
-    """`model` from `values`, empty strings read as absent; FormErrors naming every bad field."""
+def _worded(error: ErrorDetails, words: Words) -> str | None:
+    key, limit = _WORDED.get(error["type"], (None, None))
+    if key is None:
+        return None
+    return words(key, limit=error.get("ctx", {}).get(limit)) if limit else words(key)
+
+
+def parse(model: type[M], values: Mapping[str, object], words: Words | None = None) -> M:
+    """`model` from `values`, empty strings read as absent; FormErrors naming every bad field (in `words`'
+    language where it can)."""
     try:
         return model.model_validate({name: value for name, value in values.items() if value != ""})
     except ValidationError as exc:
-        raise FormErrors(field_messages(exc)) from None
+        raise FormErrors(field_messages(exc, words)) from None
 
 
 def next_page_url(path: str, params: Mapping[str, str], page: BaseModel) -> str | None:

@@ -25,7 +25,7 @@ async def assessments(call: PageCall) -> web.Response:
     params = call.params()
     errors: dict[str, str] = {}
     try:
-        query = parse(AssessmentQuery, params)
+        query = parse(AssessmentQuery, params, call.t)
     except FormErrors as exc:
         errors, query = exc.fields, AssessmentQuery()
     found = await list_assessments(call.session, call.caller, query, call.now)
@@ -55,7 +55,8 @@ async def mark_done(call: PageCall) -> web.Response:
     """The owner marks it done with what shows it (evidence), at the version the page showed."""
     evidence = call.field("evidence")
     try:
-        change = parse(AssessmentChange, {"version": call.field("version"), "status": "done", "evidence": evidence})
+        change = parse(AssessmentChange, {"version": call.field("version"), "status": "done", "evidence": evidence},
+                       call.t)
         await change_assessment(call.session, call.caller, int(call.request.match_info["id"]), change, now=call.now,
                                 policy=call.deps.api.policy())
     except FormErrors as exc:

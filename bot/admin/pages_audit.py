@@ -16,7 +16,7 @@ async def audit(call: PageCall) -> web.Response:
     params = call.params()
     errors: dict[str, str] = {}
     try:
-        query = parse(AuditQuery, params)
+        query = parse(AuditQuery, params, call.t)
     except FormErrors as exc:
         errors, query = exc.fields, AuditQuery()
     found = await list_audit_events(call.session, query)

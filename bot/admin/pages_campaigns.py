@@ -68,7 +68,7 @@ async def add_campaign(call: PageCall) -> web.Response:
     values = {name: call.field(name) for name in names}
     signers = [part.strip() for part in values["signers"].replace("\n", ",").split(",") if part.strip()]
     try:
-        body = parse(CampaignCreate, {**values, "signers": signers})
+        body = parse(CampaignCreate, {**values, "signers": signers}, call.t)
         created = await create_campaign(signoff_context(call.session, call.now, call.deps.api.policy(), "create"),
                                         call.caller, body)
     except FormErrors as exc:

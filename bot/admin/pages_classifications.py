@@ -17,7 +17,7 @@ async def classifications(call: PageCall) -> web.Response:
     params = call.params()
     errors: dict[str, str] = {}
     try:
-        query = parse(ClassificationQuery, params)
+        query = parse(ClassificationQuery, params, call.t)
     except FormErrors as exc:
         errors, query = exc.fields, ClassificationQuery()
     found: ClassificationPage = await list_classifications(call.session, call.caller, query)

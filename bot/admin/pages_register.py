@@ -28,7 +28,7 @@ async def register(call: PageCall) -> web.Response:
     params = call.params()
     errors: dict[str, str] = {}
     try:
-        query = parse(DataFlowQuery, params)
+        query = parse(DataFlowQuery, params, call.t)
     except FormErrors as exc:
         errors, query = exc.fields, DataFlowQuery()
     found = await list_data_flows(call.session, call.caller, query)
@@ -44,7 +44,7 @@ async def export(call: PageCall) -> web.StreamResponse:
     if dataset not in DATASETS or file_format not in FORMATS:
         raise PageNotFound()
     try:
-        query = parse(ExportQuery, {**call.params(), "format": file_format})
+        query = parse(ExportQuery, {**call.params(), "format": file_format}, call.t)
         file = await export_dataset(call.session, call.caller, cast(Dataset, dataset), query, now=call.now,
                                     timezone=call.deps.api.policy().calendar.timezone)
     except ExportNotAllowed:

@@ -56,6 +56,16 @@ def form_values(rule: RuleOut) -> dict[str, str]:
     return values
 
 
+def field_label(call: PageCall, name: str) -> str:
+    """A form field's name (`leadDays`, `step1.after`) as its label on the page, for the preview's problems."""
+    step = re.fullmatch(r"step(\d+)\.(after|to)", name)
+    if step:
+        part = "rules.after_days" if step[2] == "after" else "rules.tell"
+        return f"{call.t('rules.escalation')} {int(step[1]) + 1} · {call.t(part)}"
+    key = _LABELS.get(name)
+    return call.t(key) if key else name
+
+
 def field_errors(refused: Refused, prefix: str) -> dict[str, str]:
     """`rule.leadDays` / `rules.notification.escalation[1].to` -> the form's own names."""
     errors: dict[str, str] = {}
@@ -92,7 +102,8 @@ async def _editor(call: PageCall, kind: str, values: dict[str, str], status: int
     if preview is None and not errors:
         preview = (await proposed_preview(call, kind, rule_from_form(lambda name: values.get(name, ""))))[0]
     return call.render("reminder_rule.html", status=status, item=item, kind=kind, values=values, errors=errors or {},
-                       preview=preview, steps=range(STEP_ROWS), days=PREVIEW_DAYS)
+                       preview=preview, steps=range(STEP_ROWS), days=PREVIEW_DAYS,
+                       field_label=lambda name: field_label(call, name))
 
 
 @PAGES.page("GET", f"/reminder-rules/{TYPE}", access="admin")
@@ -125,7 +136,8 @@ async def preview_fragment(call: PageCall) -> web.Response:
     """The preview list alone, for the edit page's script to swap in as the fields change."""
     kind = _type(call)
     preview, errors = await proposed_preview(call, kind, rule_from_form(call.field))
-    return call.render("_preview.html", status=200, preview=preview, errors=errors, days=PREVIEW_DAYS)
+    return call.render("_preview.html", status=200, preview=preview, errors=errors, days=PREVIEW_DAYS,
+                       field_label=lambda name: field_label(call, name))
 
 
 @PAGES.page("POST", f"/reminder-rules/{TYPE}/reset", access="admin")
@@ -134,5 +146,8 @@ async def reset_reminder_rule(call: PageCall) -> web.Response:
     return call.redirect(f"/app/reminder-rules/{_type(call)}", flash="flash.rule_reset")
 
 
+_LABELS: Final = {"leadDays": "rules.lead_days", "overdueEveryWorkingDays": "rules.overdue_every",
+                   "escalation": "rules.escalation", "channel": "rules.channel", "quietStart": "rules.quiet_start",
+                   "quietEnd": "rules.quiet_end"}
 _FIELDS: Final = ("leadDays", "overdueEveryWorkingDays", "channel", "quietStart", "quietEnd",
                   *(f"step{n}.{part}" for n in range(STEP_ROWS) for part in ("after", "to")))

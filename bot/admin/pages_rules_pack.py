@@ -42,11 +42,11 @@ async def edit_rules_pack(call: PageCall) -> web.Response:
     text, based_on, note = call.text_field("text"), call.field("basedOn"), call.field("note")
     try:
         if call.field("action") != "save":
-            checked = await validate(call.session, parse(RulesPackText, {"text": text}))
+            checked = await validate(call.session, parse(RulesPackText, {"text": text}, call.t))
             return await _editor(call, text=text, based_on=based_on, note=note, problems=checked.problems,
                                  valid=checked.valid, status=200 if checked.valid else 400)
         await save(call.session, call.caller, parse(RulesPackUpdate, {"text": text, "basedOn": based_on,
-                                                                      "note": note}), call.now)
+                                                                      "note": note}, call.t), call.now)
     except FormErrors as exc:
         return await _editor(call, text=text, based_on=based_on, note=note, status=400, errors=exc.fields)
     except RulesPackError as exc:
