@@ -54,3 +54,18 @@ async def test_a_data_flow_number_no_database_can_store_is_a_400(api: ApiClient,
     status, answer, _ = await api.call("POST", "/assessments", token=await api.sign_in(ADMIN), data=body,
                                        headers={"Content-Type": "application/json"})
     assert status == 400 and names_field(answer, "dataFlow"), answer
+
+
+async def test_a_rule_counting_more_working_days_than_a_year_is_refused(api: ApiClient) -> None:
+    # Each working day is a step of a loop on the event loop: ten million of them froze the bot for seconds,
+    # then overflowed into a 500, and a saved rule broke every later planning run of its type.
+    admin = await api.sign_in(ADMIN)
+    status, body, _ = await api.call("PUT", "/reminder-rules/notification", token=admin, json={
+        "rule": {"escalation": [{"afterWorkingDays": 10**7, "to": "manager"}]}})
+    assert status == 400 and names_field(body, "rule.escalation[0].afterWorkingDays"), body
+    status, body, _ = await api.call("POST", "/reminder-rules/preview", token=admin, json={
+        "rules": {"notification": {"overdueEveryWorkingDays": 10**30}}})
+    assert status == 400 and names_field(body, "rules.notification.overdueEveryWorkingDays"), body
+    status, body, _ = await api.call("PUT", "/reminder-rules/notification", token=admin, json={
+        "rule": {"overdueEveryWorkingDays": 366, "escalation": [{"afterWorkingDays": 366, "to": "admins"}]}})
+    assert status == 200, body
