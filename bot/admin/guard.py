@@ -117,7 +117,8 @@ def anonymous_page(request: web.Request, template: str, status: int, **context: 
     language = anonymous_language(request)
     words = templates.Words(language)
     html = templates.render(template, {"t": words, "lang": language, "caller": None, "nav": [], "csrf": "",
-                                       "flash": None, "path": request.path, **context})
+                                       "flash": None, "path": request.path, "switch_base": f"{request.path}?",
+                                       **context})
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -86,6 +87,7 @@ class PageCall:
         return {"t": words, "lang": self.language, "caller": self.caller, "nav": self.nav, "csrf": self.csrf,
                 "flash": words(flash) if flash else None, "when": self.when, "path": self.request.path,
                 "role_name": words(f"role.{self.caller.role}"), "term": self.term,
+                "switch_base": language_switch_base(self.request),
                 "reminder_kind": lambda kind: labels.reminder_kind(words, kind),
                 "label": lambda prefix, code: labels.labelled(words, prefix, code)}
 
@@ -105,6 +107,26 @@ class PageCall:
         if flash is not None:
             set_flash(response, self.request, self.deps, flash)
         return response
+
+
+def language_switch_base(request: web.Request) -> str:
+    """Where the language links lead, up to `lang=`: this page with its filters and page position; after a form
+    (whose address only takes a POST, like .../start) the page the form was on."""
+    path = request.path
+    if request.method != "GET":
+        if not _answers_get(request):
+            path = path.rstrip("/").rpartition("/")[0] or PREFIX + "/"
+        return f"{path}?"
+    kept = urlencode([(name, value) for name, value in request.query.items() if name != "lang"])
+    return f"{path}?{kept}&" if kept else f"{path}?"
+
+
+def _answers_get(request: web.Request) -> bool:
+    current = request.match_info.route.resource
+    if current is None:
+        return False
+    return any(route.method == "GET" for resource in request.match_info.current_app.router.resources()
+               if resource.canonical == current.canonical for route in resource)
 
 
 PageHandler = Callable[[PageCall], Awaitable[web.StreamResponse]]
