@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +36,7 @@ from handlers.reminders.schedule import replan
 from storage import assessments, reminders
 from storage import directory as people
 from storage.assessments import ACTIVE_STATUSES, CLOSED_STATUSES
-from storage.models import Assessment, AuditEvent, DirectoryUser
+from storage.models import Assessment, AuditEvent, Classification, ClassificationPrompt, DirectoryUser
 
 
 async def list_assessments(session: AsyncSession, caller: Caller, query: AssessmentQuery,
@@ -120,6 +121,7 @@ async def create_assessment(session: AsyncSession, caller: Caller, body: NewAsse
     if problems:
         raise bad_input(problems)
     await check_assignable(session, caller, body.owner)
+    await check_linked_classification(session, caller, body.data_flow)
     data_flow = {**body.data_flow, **({"note": body.note.strip()} if body.note and body.note.strip() else {})}
     created = await assessments.create_assessment(
         session, at=now, title=body.title.strip(), type=body.type, owner=body.owner,
@@ -140,6 +142,20 @@ async def check_assignable(session: AsyncSession, caller: Caller, owner: str, *,
         raise bad_input({field: f"{owner} is not an active member of the organisation's directory"})
     if caller.role != "admin" and owner not in await team_of(session, caller.user_id):
         raise Refused(403, f"{owner} is not in your team; only an admin may give them an assessment")
+
+
+async def check_linked_classification(session: AsyncSession, caller: Caller, data_flow: dict[str, Any]) -> None:
+    """A `classification` in `data_flow` makes the assessment cover that flow in the register and the sign-off
+    snapshot (`flow_classification`), so it must name one the caller can see."""
+    linked = data_flow.get("classification")
+    if not isinstance(linked, int) or isinstance(linked, bool):
+        return  # not read as a link
+    prompt = ClassificationPrompt
+    asked = await session.scalar(select(prompt.asked_user).join(Classification, Classification.prompt_id == prompt.id)
+                                 .where(Classification.id == linked))
+    people = await visible_people(session, caller)
+    if asked is None or (people is not None and asked not in people):
+        raise bad_input({"dataFlow.classification": f"there is no classification {linked} that you can see"})
 
 
 def api_context(session: AsyncSession, now: datetime, policy: OrgPolicy, origin: str) -> HandlerContext:

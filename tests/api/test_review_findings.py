@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import ADMIN, EMPLOYEE, ApiClient, ApiFactory
+from tests.api import register_seed
+from tests.api.conftest import ADMIN, EMPLOYEE, MANAGER, ApiClient, ApiFactory
 from tests.api.test_assessments import NOW, new
 
 FAR_FUTURE = "9999-12-31T23:59:59-14:00"  # valid ISO 8601, but past datetime.max once in UTC
@@ -69,3 +70,21 @@ async def test_a_rule_counting_more_working_days_than_a_year_is_refused(api: Api
     status, body, _ = await api.call("PUT", "/reminder-rules/notification", token=admin, json={
         "rule": {"overdueEveryWorkingDays": 366, "escalation": [{"afterWorkingDays": 366, "to": "admins"}]}})
     assert status == 200, body
+
+
+async def test_a_manager_cannot_link_an_assessment_to_a_classification_outside_their_team(api: ApiClient) -> None:
+    # The link (dataFlow.classification) makes the assessment cover that flow in the register and in the
+    # sign-off snapshot; a manager may only vouch for their own team's flows.
+    seeded = await register_seed.seed(api.sessions)
+    manager = await api.sign_in(MANAGER)
+    theirs = seeded.classifications["roster.xlsx"]  # register_seed.OUTSIDER's, not in lei.mei's team
+    status, body, _ = await api.call("POST", "/assessments", token=manager,
+                                     json=new(EMPLOYEE, dataFlow={"classification": theirs}))
+    assert status == 400 and names_field(body, "dataFlow.classification"), body
+    status, body, _ = await api.call("POST", "/assessments", token=await api.sign_in(ADMIN),
+                                     json=new(EMPLOYEE, dataFlow={"classification": 10**12}))
+    assert status == 400 and names_field(body, "dataFlow.classification"), body
+    own = seeded.classifications["客戶名單.xlsx"]  # the employee's, in the team
+    status, body, _ = await api.call("POST", "/assessments", token=manager,
+                                     json=new(EMPLOYEE, dataFlow={"classification": own}))
+    assert status == 200 and body["dataFlow"]["classification"] == own, body
