@@ -225,3 +225,16 @@ async def download_the_classifications(page: Page) -> None:
     rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
     files = sorted(value for row in rows for value in row.values() if value.endswith(".xlsx"))
     assert files == ["my-own-file.xlsx", "someone-elses-file.xlsx"], rows
+
+
+async def test_the_preview_says_so_when_the_session_has_run_out(tmp_path: Path, browser: Browser) -> None:
+    """Editing after the session ended: the preview shows a short message, never the sign-in page inside it."""
+    async with running_bot(tmp_path) as bot, opened(browser, tmp_path, "preview-expired") as page:
+        await seed_assessment(bot.database_url)
+        await sign_in(page, bot.url, ADMIN, "/app/reminder-rules/notification?lang=en")
+        await expect(page.locator("#preview-list li")).to_have_count(1)
+        await page.context.clear_cookies()
+        await page.locator('input[name="leadDays"]').fill("30, 1")
+        await expect(page.locator("#preview-failed")).to_have_text(
+            "The preview could not be updated; reload the page (you may have been signed out).")
+        await expect(page.locator("#preview h1")).to_have_count(0)

@@ -56,9 +56,21 @@
         method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/x-www-form-urlencoded"},
         body: new URLSearchParams(new FormData(form)).toString()
-      }).then(function (response) { return response.text(); }).then(function (html) {
+      }).then(function (response) {
+        // Anything but the fragment (the sign-in page once the session ran out, an error page) is not shown
+        // inside the preview; a short message says why instead.
+        return response.ok ? response.text() : Promise.reject(new Error("preview answered " + response.status));
+      }).then(function (html) {
         if (ticket === sent) { target.innerHTML = html; form.removeAttribute("aria-busy"); }
-      }).catch(function () { form.removeAttribute("aria-busy"); });
+      }).catch(function () {
+        if (ticket !== sent) { return; }
+        var note = document.createElement("p");
+        note.className = "error";
+        note.id = "preview-failed";
+        note.textContent = form.dataset.previewFailed;
+        target.replaceChildren(note);
+        form.removeAttribute("aria-busy");
+      });
     }
     function later() { window.clearTimeout(timer); timer = window.setTimeout(refresh, 300); }
     form.addEventListener("input", later);
