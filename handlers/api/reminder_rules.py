@@ -37,6 +37,7 @@ from handlers.reminders.preview import PreviewCard, preview
 from handlers.reminders.rules import ASSESSMENT_TYPES, MAX_LEAD_DAYS, ReminderRule, default_rules, rule_errors
 from storage.assessments import save_rule
 from storage.audit import append_audit
+from storage.db import dialect_insert
 from storage.models import Assessment, ReminderRuleRow
 
 _PART = re.compile(r"^([^\[]*)(.*)$")  # a path part and its [index] suffixes: escalation[1]
@@ -51,9 +52,8 @@ async def list_rules(session: AsyncSession) -> RuleList:
 async def add_rule(session: AsyncSession, caller: Caller, body: NewRule, now: datetime) -> RuleItem:
     """Store a rule for a type that has none stored yet (409 otherwise: replace it instead)."""
     if await session.get(ReminderRuleRow, body.assessment_type) is not None:
-        raise Refused(409, f"a {body.assessment_type} rule is stored already; replace it with "
-                           f"PUT /reminder-rules/{body.assessment_type}")
-    return await _save(session, caller, body.assessment_type, body.rule, now)
+        raise _stored_already(body.assessment_type)
+    return await _save(session, caller, body.assessment_type, body.rule, now, replace=False)
 
 
 async def replace_rule(session: AsyncSession, caller: Caller, assessment_type: str, body: RuleReplacement,
@@ -139,16 +139,35 @@ def _too_many_working_days(rule: ReminderRule) -> dict[str, str]:
 
 
 async def _save(session: AsyncSession, caller: Caller, assessment_type: str, raw: Mapping[str, Any],
-                now: datetime) -> RuleItem:
+                now: datetime, *, replace: bool = True) -> RuleItem:
     rule, errors = parse_rule(assessment_type, raw)
     if rule is None:
         raise bad_input(errors)
     settings = rule.model_dump(mode="json")
-    await save_rule(session, assessment_type, settings, by=caller.user_id, at=now)
+    if replace:
+        await save_rule(session, assessment_type, settings, by=caller.user_id, at=now)
+    elif not await _insert_new(session, assessment_type, settings, by=caller.user_id, at=now):
+        raise _stored_already(assessment_type)
     await append_audit(session, actor=caller.user_id, action="reminder_rule.saved", subject=assessment_type,
                        details=settings, at=now)
     row = await session.get(ReminderRuleRow, assessment_type, populate_existing=True)
     return _item(assessment_type, row)
+
+
+async def _insert_new(session: AsyncSession, assessment_type: str, settings: dict[str, Any], *, by: str,
+                      at: datetime) -> bool:
+    """Store the rule unless one is stored; False if another request stored one since add_rule looked, which
+    an upsert would have silently replaced."""
+    stmt = (dialect_insert(session, ReminderRuleRow)
+            .values(assessment_type=assessment_type, settings=settings, updated_by=by, updated_at=at)
+            .on_conflict_do_nothing(index_elements=[ReminderRuleRow.assessment_type])
+            .returning(ReminderRuleRow.assessment_type))
+    return await session.scalar(stmt) is not None
+
+
+def _stored_already(assessment_type: str) -> Refused:
+    return Refused(409, f"a {assessment_type} rule is stored already; replace it with "
+                        f"PUT /reminder-rules/{assessment_type}")
 
 
 def _known(assessment_type: str) -> str:

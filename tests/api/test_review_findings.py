@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from handlers.api.caller import Caller
+from handlers.api.refusals import Refused
+from handlers.api.reminder_rule_models import NewRule
+from handlers.api.reminder_rules import add_rule
+from storage.db import dialect_name
 from tests.api import register_seed
 from tests.api.conftest import ADMIN, EMPLOYEE, MANAGER, ApiClient, ApiFactory
 from tests.api.test_assessments import NOW, new
 
 FAR_FUTURE = "9999-12-31T23:59:59-14:00"  # valid ISO 8601, but past datetime.max once in UTC
 FAR_PAST = "0001-01-01T00:00:00+14:00"  # before datetime.min once in UTC
+WAITING_ON_A_LOCK = text("SELECT count(*) FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND wait_event_type = 'Lock'")
 
 
 @pytest.fixture
 async def api(make_api: ApiFactory) -> ApiClient:
     return await make_api(clock=lambda: NOW)
+
+
+async def blocked(api: ApiClient) -> bool:
+    """Whether a transaction waits on another's lock; a session of its own, as the view is a snapshot."""
+    async with api.sessions() as probe:
+        return bool(await probe.scalar(WAITING_ON_A_LOCK))
 
 
 def names_field(body: Any, field: str) -> bool:
@@ -88,3 +103,26 @@ async def test_a_manager_cannot_link_an_assessment_to_a_classification_outside_t
     status, body, _ = await api.call("POST", "/assessments", token=manager,
                                      json=new(EMPLOYEE, dataFlow={"classification": own}))
     assert status == 200 and body["dataFlow"]["classification"] == own, body
+
+
+async def test_two_posts_of_a_new_rule_at_once_store_one_and_refuse_the_other(api: ApiClient) -> None:
+    """POST /reminder-rules checks that no rule is stored, then stores one; of two at once, the second must get
+    409, not silently replace the first."""
+    async with api.sessions() as probe:
+        if dialect_name(probe) != "postgresql":
+            pytest.skip("SQLite runs one writer at a time; the race needs concurrent transactions")
+    admin = Caller(user_id=ADMIN, name=ADMIN, title="", role="admin")
+    first, second = (NewRule(assessment_type="notification", rule={"leadDays": [days]}) for days in (20, 10))
+    async with api.sessions() as one, api.sessions() as other:
+        await add_rule(one, admin, first, NOW)  # stored, not committed yet
+        racing = asyncio.create_task(add_rule(other, admin, second, NOW))  # finds none stored, so inserts...
+        while not await blocked(api):  # ...and waits on the first one's row
+            assert not racing.done(), racing.result()
+        await one.commit()
+        with pytest.raises(Refused) as refused:
+            await racing
+        assert refused.value.status == 409
+        await other.rollback()
+    status, body, _ = await api.call("GET", "/reminder-rules", token=await api.sign_in(ADMIN))
+    stored = {item["assessmentType"]: item["rule"]["leadDays"] for item in body["items"]}
+    assert status == 200 and stored["notification"] == [20], body
