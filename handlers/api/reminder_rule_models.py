@@ -13,12 +13,13 @@ from typing import Annotated, Any, Final
 from pydantic import Field, WithJsonSchema
 
 from handlers.api.models import ApiDatetime, BodyModel, PathModel, Person, WireModel
-from handlers.reminders.rules import ASSESSMENT_TYPES, AssessmentType, Channel, EscalationTarget
+from handlers.reminders.rules import ASSESSMENT_TYPES, MAX_WORKING_DAYS, AssessmentType, Channel, EscalationTarget
 
 MAX_PREVIEW_DAYS: Final = 31
 
+_WORKING_DAYS: Final = {"type": "integer", "minimum": 1, "maximum": MAX_WORKING_DAYS}
 _STEP_SCHEMA: Final = {"type": "object", "additionalProperties": False, "required": ["afterWorkingDays", "to"],
-                       "properties": {"afterWorkingDays": {"type": "integer", "minimum": 1},
+                       "properties": {"afterWorkingDays": _WORKING_DAYS,
                                       "to": {"type": "string", "enum": ["manager", "admins"]}}}
 RULE_SCHEMA: Final = {
     "type": "object", "additionalProperties": False,
@@ -26,7 +27,7 @@ RULE_SCHEMA: Final = {
     "properties": {
         "leadDays": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 366},
                      "description": "remind the owner this many days before the due date (distinct)"},
-        "overdueEveryWorkingDays": {"type": "integer", "minimum": 1},
+        "overdueEveryWorkingDays": _WORKING_DAYS,
         "escalation": {"type": "array", "items": _STEP_SCHEMA, "description": "strictly later step after step"},
         "channel": {"type": "string", "enum": ["card", "work_notice", "todo"]},
         "quietStart": {"type": "string", "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$", "description": "HH:MM"},

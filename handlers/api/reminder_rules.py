@@ -34,7 +34,7 @@ from handlers.api.reminder_rule_models import (
 )
 from handlers.context import OrgPolicy
 from handlers.reminders.preview import PreviewCard, preview
-from handlers.reminders.rules import ASSESSMENT_TYPES, MAX_LEAD_DAYS, ReminderRule, default_rules, rule_errors
+from handlers.reminders.rules import ASSESSMENT_TYPES, ReminderRule, default_rules, rule_errors
 from storage.assessments import save_rule
 from storage.audit import append_audit
 from storage.db import dialect_insert
@@ -122,20 +122,7 @@ def parse_rule(assessment_type: str, raw: Mapping[str, Any], *,
     errors = rule_errors(data)
     if errors:
         return None, {_wire_path(prefix, error.field): error.message for error in errors}
-    rule = ReminderRule.model_validate(data)
-    too_far = _too_many_working_days(rule)
-    if too_far:
-        return None, {_wire_path(prefix, field): message for field, message in too_far.items()}
-    return rule, {}
-
-
-def _too_many_working_days(rule: ReminderRule) -> dict[str, str]:
-    """The planner walks working days one by one, so a count in the millions blocks the bot for seconds and
-    then overflows; more than a year of them is a typo anyway, as for lead days."""
-    counts = {"overdue_every_working_days": rule.overdue_every_working_days} | {
-        f"escalation[{n}].after_working_days": step.after_working_days for n, step in enumerate(rule.escalation)}
-    return {field: f"must be at most {MAX_LEAD_DAYS} working days, got {days}"
-            for field, days in counts.items() if days > MAX_LEAD_DAYS}
+    return ReminderRule.model_validate(data), {}
 
 
 async def _save(session: AsyncSession, caller: Caller, assessment_type: str, raw: Mapping[str, Any],

@@ -39,6 +39,8 @@ EscalationTarget = Literal["manager", "admins"]
 
 # A year ahead is as far as anyone plans a deadline; a longer lead is a typo (days for hours, say).
 MAX_LEAD_DAYS = 366
+# The planner counts working days one by one; a bigger count is a typo, and would hold the bot up while counted.
+MAX_WORKING_DAYS = 366
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -49,7 +51,7 @@ class _Strict(BaseModel):
 class EscalationStep(_Strict):
     """Tell someone besides the owner once the assessment is this many working days overdue."""
 
-    after_working_days: StrictInt = Field(ge=1)
+    after_working_days: StrictInt = Field(ge=1, le=MAX_WORKING_DAYS)
     to: EscalationTarget
 
 
@@ -58,7 +60,7 @@ class ReminderRule(_Strict):
 
     assessment_type: AssessmentType
     lead_days: tuple[StrictInt, ...] = (30, 7, 1)
-    overdue_every_working_days: StrictInt = Field(default=2, ge=1)
+    overdue_every_working_days: StrictInt = Field(default=2, ge=1, le=MAX_WORKING_DAYS)
     escalation: tuple[EscalationStep, ...] = (
         EscalationStep(after_working_days=2, to="manager"),
         EscalationStep(after_working_days=5, to="admins"),

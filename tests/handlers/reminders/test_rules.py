@@ -113,6 +113,14 @@ BASE: dict[str, Any] = {"assessment_type": "transfer_route"}
             ),
         ),
         (
+            {"overdue_every_working_days": 367},
+            error("overdue_every_working_days", "Input should be less than or equal to 366"),
+        ),
+        (
+            {"escalation": [{"after_working_days": 10_000_000, "to": "manager"}]},
+            error("escalation[0].after_working_days", "Input should be less than or equal to 366"),
+        ),
+        (
             {"escalation": [{"after_working_days": 0, "to": "manager"}]},
             error("escalation[0].after_working_days", "Input should be greater than or equal to 1"),
         ),
