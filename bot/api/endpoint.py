@@ -162,6 +162,9 @@ async def problems(request: web.Request, handler: RequestHandler) -> web.StreamR
     except Exception as exc:
         # The message of a database error can quote parameters (people's ids and names), so only the
         # exception's type and where it happened reach the log.
+        # The route's pattern, not the path: a path is the caller's text (a %0A in it could forge a log line).
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "(no route)"
         where = "".join(traceback.format_tb(exc.__traceback__))
-        log.error("api: %s %s failed with %s\n%s", request.method, request.path, type(exc).__name__, where)
+        log.error("api: %s %s failed with %s\n%s", request.method, route, type(exc).__name__, where)
         return ApiProblem(500, "something went wrong on our side").response()

@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.api import API_PREFIX, ApiDeps, TokenSigner, add_api
+from bot.api import API, API_PREFIX, ApiDeps, ApiRegistry, TokenSigner, add_api
 from bot.api.limits import RateLimit
 from bot.dingtalk import DingTalkClient
 from handlers.directory import sync_directory
@@ -103,16 +103,17 @@ def signing_key() -> str:
 @pytest.fixture
 async def make_api(synced: Sessions, dingtalk: DingTalkClient, control: SandboxControl,
                    signing_key: str) -> AsyncIterator[ApiFactory]:
-    """Builds API apps; keyword arguments replace fields of the default `ApiDeps`."""
+    """Builds API apps of `registry` (default: the real routes); keyword arguments replace fields of the
+    default `ApiDeps`."""
     servers: list[TestServer] = []
     clients: list[aiohttp.ClientSession] = []
     default = ApiDeps(sessions=synced, dingtalk=dingtalk, tokens=TokenSigner(signing_key),
                       cors_origins=frozenset({ORIGIN}), sign_in_limit=RateLimit(burst=1000, per_minute=6000))
 
-    async def make(**changes: Any) -> ApiClient:
+    async def make(registry: ApiRegistry = API, **changes: Any) -> ApiClient:
         deps = replace(default, **changes)
         app = web.Application()
-        add_api(app, deps)
+        add_api(app, deps, registry)
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         servers.append(server)

@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import ADMIN, EMPLOYEE, ApiClient
+from bot.api import ApiRegistry
+from bot.api.registry import ApiCall
+from handlers.api.models import Me, NoBody, NoQuery, PathModel
+from tests.api.conftest import ADMIN, EMPLOYEE, ApiClient, ApiFactory
 
 BAD_QUERIES: list[tuple[str, dict[str, Any], str, str]] = [
     ("/classifications", {"limit": "0"}, "limit", "greater than or equal to 1"),
@@ -84,3 +87,25 @@ async def test_text_with_a_nul_character_is_refused_wherever_it_comes(api: ApiCl
     assert status == 400 and [e["field"] for e in body["errors"]] == ["title"], body
     status, body, _ = await api.call("PUT", "/reminder-rules/transfer%00route", token=admin, json={"rule": {}})
     assert status == 400 and body["errors"][0]["in"] == "path", body
+
+
+async def test_an_unexpected_failure_is_a_problem_and_logs_the_route_not_the_path(
+    make_api: ApiFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = ApiRegistry("test", "1", "/api/v1")
+
+    @registry.route("GET", "/boom/{name}", access="public", query=NoQuery, body=NoBody, response=Me,
+                    path_params=NamePath, summary="fails")
+    async def boom(call: ApiCall[NoQuery, NoBody, NamePath]) -> Me:
+        raise RuntimeError(f"a message that may quote {call.path.name}")
+
+    api = await make_api(registry=registry)
+    status, body, _ = await api.call("GET", "/boom/x%0Aforged-entry-7")
+    assert status == 500 and body["detail"] == "something went wrong on our side"
+    [record] = [r for r in caplog.records if r.name == "bot.api.endpoint"]
+    assert record.getMessage().startswith("api: GET /api/v1/boom/{name} failed with RuntimeError\n")
+    assert "forged-entry-7" not in caplog.text  # neither the path nor the exception's message (it quotes it)
+
+
+class NamePath(PathModel):
+    name: str
