@@ -56,6 +56,9 @@ class SheetWriter(Protocol):
 
     def finish(self) -> SpooledTemporaryFile[bytes]: ...
 
+    def close(self) -> None:
+        """Drop an unfinished file (its rows could not all be read)."""
+
 
 class CsvSheet:
     """CSV in UTF-8 with a byte order mark: without it Excel reads the file in the PC's ANSI code page, and
@@ -75,6 +78,9 @@ class CsvSheet:
         self._text.detach()  # the file outlives its text layer
         self._file.seek(0)
         return self._file
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class XlsxSheet:
@@ -101,6 +107,9 @@ class XlsxSheet:
         self._book.save(file)
         file.seek(0)
         return file
+
+    def close(self) -> None:
+        self._book.close()
 
 
 def _xlsx_text(text: str) -> str:

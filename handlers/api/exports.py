@@ -116,14 +116,22 @@ async def export_dataset(
     check_export(caller, dataset, query)
     sheet = new_sheet(query.format, dataset, _headers(dataset))
     written = 0
-    async for rows in await _rows(session, caller, dataset, query, now, chunk):
-        cells = [[cell_value(value, timezone) for value in row] for row in rows]
-        await asyncio.to_thread(sheet.write, cells)
-        written += len(cells)
-    content = await asyncio.to_thread(sheet.finish)
+    try:
+        async for rows in await _rows(session, caller, dataset, query, now, chunk):
+            cells = [[cell_value(value, timezone) for value in row] for row in rows]
+            await asyncio.to_thread(sheet.write, cells)
+            written += len(cells)
+        content = await asyncio.to_thread(sheet.finish)
+    except BaseException:
+        sheet.close()
+        raise
     filters = {_wire_name(name): str(getattr(query, name)) for name in sorted(query.model_fields_set)}
-    await append_audit(session, actor=caller.user_id, action="export.downloaded", subject=f"export:{dataset}",
-                       details={"rows": written, **filters}, at=now)
+    try:
+        await append_audit(session, actor=caller.user_id, action="export.downloaded", subject=f"export:{dataset}",
+                           details={"rows": written, **filters}, at=now)
+    except BaseException:
+        content.close()
+        raise
     return Download(filename=export_filename(dataset, query.format, now, timezone),
                     media_type=MEDIA_TYPES[query.format], content=content)
 
