@@ -18,14 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.api.assessment_models import AssessmentChange, AssessmentItem
 from handlers.api.assessments import (
+    LATER_THAN_NOW,
     api_context,
     assessment_item,
     check_assignable,
     names_of,
+    not_in_directory,
     visible_assessment,
 )
 from handlers.api.caller import Caller
-from handlers.api.refusals import Refused, bad_input
+from handlers.api.refusals import Message, Refused, bad_input
 from handlers.context import HandlerContext, OrgPolicy
 from handlers.inbound import UserId
 from handlers.reminders.actions import SNOOZE_DAYS, complete, delegate, snooze, tell_assigned
@@ -45,10 +47,12 @@ async def change_assessment(session: AsyncSession, caller: Caller, id: int, chan
     _check_shape(change)
     assessment = await visible_assessment(session, caller, id, for_update=True)
     if assessment.version != change.version:
-        raise Refused(409, f"assessment {id} is at version {assessment.version}, not {change.version}: it changed "
-                           "since you read it; reload it and try again")
+        raise Refused(409, Message(f"assessment {id} is at version {assessment.version}, not {change.version}: it "
+                                   "changed since you read it; reload it and try again", "assessment_changed",
+                                   {"id": id, "version": assessment.version, "given": change.version}))
     if assessment.status in CLOSED_STATUSES:
-        raise Refused(409, f"assessment {id} is {assessment.status} already; a closed assessment cannot change")
+        raise Refused(409, Message(f"assessment {id} is {assessment.status} already; a closed assessment cannot "
+                                   "change", "assessment_closed", {"id": id, "status": assessment.status}))
     await _check_allowed(session, caller, assessment, change, now, policy)
     ctx = api_context(session, now, policy, f"api:assessment:{id}:v{assessment.version}")
     user = UserId(caller.user_id)
@@ -87,12 +91,13 @@ async def _waive(ctx: HandlerContext, user: UserId, assessment: Assessment, reas
 
 def _check_shape(change: AssessmentChange) -> None:
     """400s that need no database: what goes with what."""
-    problems: dict[str, str] = {}
+    problems: dict[str, str | Message] = {}
     others = {"dueAt": change.due_at, "owner": change.owner, "snoozedUntil": change.snoozed_until}
     if change.status is None and all(value is None for value in others.values()):
         problems["body"] = "give at least one of status, dueAt, owner or snoozedUntil; there is nothing to change"
     if change.status == "done" and not (change.evidence or "").strip():
-        problems["evidence"] = "is required to mark it done: say what shows the work is done"
+        problems["evidence"] = Message("is required to mark it done: say what shows the work is done",
+                                       "evidence_required")
     if change.status == "waived" and not (change.reason or "").strip():
         problems["reason"] = "is required to waive it: say why the work is not needed"
     if change.evidence is not None and change.status != "done":
@@ -114,7 +119,7 @@ async def _check_allowed(session: AsyncSession, caller: Caller, assessment: Asse
         if caller.role == "employee" or (caller.role == "manager" and caller.user_id == assessment.owner):
             raise Refused(403, "only the owner's manager or an admin may move a due date; ask them, or snooze it")
         if change.due_at <= now:
-            raise bad_input({"dueAt": "must be later than now"})
+            raise bad_input({"dueAt": LATER_THAN_NOW})
     if change.owner is not None:
         await _check_new_owner(session, caller, assessment, change.owner)
     if change.snoozed_until is not None:
@@ -129,7 +134,7 @@ async def _check_new_owner(session: AsyncSession, caller: Caller, assessment: As
         return
     user = await people.get_user(session, owner)  # the owner may hand it to anyone, as on the card
     if user is None or not user.active:
-        raise bad_input({"owner": f"{owner} is not an active member of the organisation's directory"})
+        raise bad_input({"owner": not_in_directory(owner)})
 
 
 def _check_snooze(until: datetime, due_at: datetime, now: datetime, policy: OrgPolicy) -> None:

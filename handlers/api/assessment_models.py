@@ -19,7 +19,16 @@ from pydantic import (
     field_validator,
 )
 
-from handlers.api.models import MAX_PAGE, ApiDatetime, BodyModel, Person, QueryModel, WireModel
+from handlers.api.models import (
+    MAX_PAGE,
+    ApiDatetime,
+    BodyModel,
+    Person,
+    QueryModel,
+    WireModel,
+    not_a_cursor,
+    not_later,
+)
 from handlers.reminders.rules import AssessmentType
 from storage.models import AssessmentStatus
 
@@ -69,9 +78,9 @@ def _decode_due_cursor(value: object) -> object:
         micros, id = text.removeprefix(_PREFIX).split(":")
         key = (_EPOCH + timedelta(microseconds=int(micros)), int(id))
     except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
-        raise ValueError("is not a cursor this API gave out") from None
+        raise not_a_cursor() from None
     if not text.startswith(_PREFIX) or not 1 <= key[1] <= _MAX_KEY:
-        raise ValueError("is not a cursor this API gave out")
+        raise not_a_cursor()
     return key
 
 
@@ -98,7 +107,7 @@ class AssessmentQuery(QueryModel):
     def _after_due_after(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         after = info.data.get("due_after")
         if value is not None and after is not None and value <= after:
-            raise ValueError("must be later than `dueAfter`")
+            raise not_later("dueAfter")
         return value
 
 

@@ -27,7 +27,7 @@ from handlers.api.assessment_models import (
 from handlers.api.caller import Caller
 from handlers.api.classifications import visible_people
 from handlers.api.models import Person
-from handlers.api.refusals import Refused, bad_input
+from handlers.api.refusals import Message, Refused, bad_input
 from handlers.api.team import team_of
 from handlers.context import HandlerContext, OrgPolicy
 from handlers.inbound import UserId
@@ -37,6 +37,8 @@ from storage import assessments, reminders
 from storage import directory as people
 from storage.assessments import ACTIVE_STATUSES, CLOSED_STATUSES
 from storage.models import Assessment, AuditEvent, Classification, ClassificationPrompt, DirectoryUser
+
+LATER_THAN_NOW = Message("must be later than now", "not_in_future")
 
 
 async def list_assessments(session: AsyncSession, caller: Caller, query: AssessmentQuery,
@@ -115,9 +117,9 @@ async def assessment_history(session: AsyncSession, caller: Caller, id: int, now
 async def create_assessment(session: AsyncSession, caller: Caller, body: NewAssessment, *, now: datetime,
                             policy: OrgPolicy) -> AssessmentItem:
     """A manual assessment owned by someone in the caller's team (anyone, for an admin), its reminders planned."""
-    problems = {"title": "must not be blank"} if not body.title.strip() else {}
+    problems = {"title": Message("must not be blank", "blank")} if not body.title.strip() else {}
     if body.due_at <= now:
-        problems["dueAt"] = "must be later than now"
+        problems["dueAt"] = LATER_THAN_NOW
     if problems:
         raise bad_input(problems)
     await check_assignable(session, caller, body.owner)
@@ -139,9 +141,14 @@ async def check_assignable(session: AsyncSession, caller: Caller, owner: str, *,
     """`owner` must be active in the directory and, unless `caller` is an admin, in the caller's team."""
     user = await people.get_user(session, owner)
     if user is None or not user.active:
-        raise bad_input({field: f"{owner} is not an active member of the organisation's directory"})
+        raise bad_input({field: not_in_directory(owner)})
     if caller.role != "admin" and owner not in await team_of(session, caller.user_id):
         raise Refused(403, f"{owner} is not in your team; only an admin may give them an assessment")
+
+
+def not_in_directory(owner: str) -> Message:
+    return Message(f"{owner} is not an active member of the organisation's directory", "owner_unknown",
+                   {"owner": owner})
 
 
 async def check_linked_classification(session: AsyncSession, caller: Caller, data_flow: dict[str, Any]) -> None:

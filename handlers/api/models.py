@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from handlers.directory import Role
 from handlers.rules.pack import default_pack
@@ -48,11 +49,20 @@ def _decode_cursor(value: object) -> object:
     try:
         text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValueError("is not a cursor this API gave out") from None
+        raise not_a_cursor() from None
     key = text.removeprefix(_CURSOR_PREFIX)
     if key == text or not key.isdigit() or len(key) > 19 or not 1 <= int(key) <= _MAX_KEY:
-        raise ValueError("is not a cursor this API gave out")
+        raise not_a_cursor()
     return int(key)
+
+
+def not_a_cursor() -> PydanticCustomError:
+    return PydanticCustomError("cursor_invalid", "is not a cursor this API gave out")
+
+
+def not_later(start: str) -> PydanticCustomError:
+    """The end of a time range at or before its start (`start` is the start's wire name)."""
+    return PydanticCustomError("range_order", "must be later than `{start}`", {"start": start})
 
 
 Cursor = Annotated[
@@ -65,7 +75,7 @@ Cursor = Annotated[
 
 def _known_level(value: str) -> str:
     if value not in LEVELS:
-        raise ValueError(f"must be one of {', '.join(LEVELS)}")
+        raise PydanticCustomError("level_unknown", "must be one of {levels}", {"levels": ", ".join(LEVELS)})
     return value
 
 
@@ -73,9 +83,14 @@ def _known_level(value: str) -> str:
 LevelName = Annotated[str, AfterValidator(_known_level), WithJsonSchema({"type": "string", "enum": list(LEVELS)})]
 
 
+def years_between(earliest: int, latest: int) -> PydanticCustomError:
+    return PydanticCustomError("year_range", "must be between the years {earliest} and {latest}",
+                               {"earliest": earliest, "latest": latest})
+
+
 def _in_range(value: datetime) -> datetime:
     if not EARLIEST <= value < LATEST:
-        raise ValueError(f"must be between the years {EARLIEST.year} and {LATEST.year - 1}")
+        raise years_between(EARLIEST.year, LATEST.year - 1)
     return value
 
 
@@ -170,7 +185,7 @@ class ClassificationQuery(QueryModel):
     def _after_since(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         since = info.data.get("since")
         if value is not None and since is not None and value <= since:
-            raise ValueError("must be later than `from`")
+            raise not_later("from")
         return value
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.api.caller import Caller
 from handlers.api.models import Person
-from handlers.api.refusals import Refused, bad_input
+from handlers.api.refusals import Message, Refused, bad_input
 from handlers.api.reminder_rule_models import (
     NewRule,
     PreviewAssessment,
@@ -77,7 +77,7 @@ async def reset_rule(session: AsyncSession, caller: Caller, assessment_type: str
 async def preview_reminders(session: AsyncSession, body: PreviewRequest, *, now: datetime,
                             policy: OrgPolicy) -> PreviewOut:
     """What would be sent in [from, from + days) under the effective rules, or the proposed ones given."""
-    problems: dict[str, str] = {}
+    problems: dict[str, str | Message] = {}
     proposed: dict[str, ReminderRule] = {}
     for kind, raw in body.rules.items():
         rule, errors = parse_rule(kind, raw, prefix=f"rules.{kind}")
@@ -111,7 +111,7 @@ async def _preview_items(session: AsyncSession, cards: list[PreviewCard]) -> lis
 
 
 def parse_rule(assessment_type: str, raw: Mapping[str, Any], *,
-               prefix: str = "rule") -> tuple[ReminderRule | None, dict[str, str]]:
+               prefix: str = "rule") -> tuple[ReminderRule | None, dict[str, str | Message]]:
     """A wire (camelCase) rule for `assessment_type` checked by `rule_errors`: the rule, or every problem by
     wire field name under `prefix` (`rule.leadDays`, `rule.escalation[1].to`)."""
     data = {to_snake(key): _snake_steps(value) if to_snake(key) == "escalation" else value
@@ -121,7 +121,8 @@ def parse_rule(assessment_type: str, raw: Mapping[str, Any], *,
     data["assessment_type"] = assessment_type
     errors = rule_errors(data)
     if errors:
-        return None, {_wire_path(prefix, error.field): error.message for error in errors}
+        return None, {_wire_path(prefix, error.field): Message(error.message, error.type, error.ctx)
+                      for error in errors}
     return ReminderRule.model_validate(data), {}
 
 

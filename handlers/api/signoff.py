@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.render import coerce_language
 from handlers.api.caller import Caller
 from handlers.api.models import Download
+from handlers.api.refusals import Message, english
 from handlers.api.signoff_models import (
     CampaignCreate,
     CampaignLinks,
@@ -40,11 +41,13 @@ class CampaignNotFound(LookupError):
 
 
 class InvalidCampaign(ValueError):
-    """A create request the directory or the clock refuses; `problems` are (body member, message) pairs."""
+    """A create request the directory or the clock refuses; `problems` are (body member, English message) pairs,
+    `messages` the same by body member as given (a `Message` for the pages to word)."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in problems))
-        self.problems = problems
+    def __init__(self, problems: list[tuple[str, Message]]) -> None:
+        self.problems = [(name, english(message)) for name, message in problems]
+        self.messages = dict(problems)
+        super().__init__("; ".join(f"{name}: {message}" for name, message in self.problems))
 
 
 def signoff_context(session: AsyncSession, now: datetime, policy: OrgPolicy, what: str) -> HandlerContext:
@@ -89,7 +92,7 @@ async def create_campaign(ctx: HandlerContext, caller: Caller, body: CampaignCre
     due = _due_at(body, ctx)
     problems = await _signer_problems(ctx.session, body.signers)
     if due <= ctx.now:
-        problems.append(("dueAt", "must be in the future"))
+        problems.append(("dueAt", Message("must be in the future", "not_in_future")))
     if problems:
         raise InvalidCampaign(problems)
     campaign = await signoff.create_campaign(
@@ -164,14 +167,17 @@ def _due_at(body: CampaignCreate, ctx: HandlerContext) -> datetime:
     return datetime.combine(body.due_at, DUE_HOUR, ctx.policy.calendar.timezone)
 
 
-async def _signer_problems(session: AsyncSession, signers: list[str]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+async def _signer_problems(session: AsyncSession, signers: list[str]) -> list[tuple[str, Message]]:
+    problems: list[tuple[str, Message]] = []
     for n, user_id in enumerate(signers):
         person = await directory.get_user(session, user_id)
-        if signers.index(user_id) < n:
-            problems.append((f"signers.{n}", f"is named more than once (first as signers.{signers.index(user_id)})"))
+        first = signers.index(user_id)
+        if first < n:
+            problems.append((f"signers.{n}", Message(f"is named more than once (first as signers.{first})",
+                                                     "signer_repeated", {"first": first, "place": first + 1})))
         elif person is None or not person.active:
-            problems.append((f"signers.{n}", "is not an active member of the organisation's directory"))
+            problems.append((f"signers.{n}", Message("is not an active member of the organisation's directory",
+                                                     "signer_unknown")))
     return problems
 
 

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-from handlers.api.models import MAX_PAGE, BodyModel, Cursor, QueryModel, WireModel
+from handlers.api.models import MAX_PAGE, BodyModel, Cursor, QueryModel, WireModel, years_between
 from storage.models import CampaignStatus, SignerStatus, SigningOrder
 
 MAX_SIGNERS: Final = 20
 ReportLanguage = Literal["zh-Hant", "en", "pt"]
-_DUE_FORMAT: Final = "must be a date (2027-01-31) or a date-time with a UTC offset (2027-01-31T18:00:00+08:00)"
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 _NAIVE: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
@@ -24,30 +24,35 @@ def _due(value: object) -> date | datetime:
     if isinstance(value, date | datetime):  # from Python callers (the admin pages), not from JSON
         value = value.isoformat()
     if not isinstance(value, str):
-        raise ValueError(_DUE_FORMAT)
+        raise _due_format()
     if _NAIVE.fullmatch(value):
-        raise ValueError("needs a UTC offset (e.g. +08:00), or give only the date")
+        raise PydanticCustomError("due_needs_offset", "needs a UTC offset (e.g. +08:00), or give only the date")
     if not (_DATE.fullmatch(value) or _DATE_TIME.fullmatch(value)):
-        raise ValueError(_DUE_FORMAT)
+        raise _due_format()
     try:
         parsed = date.fromisoformat(value) if _DATE.fullmatch(value) else datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(_DUE_FORMAT) from None
+        raise _due_format() from None
     if not 2000 <= parsed.year <= 2100:
-        raise ValueError("must be between the years 2000 and 2100")
+        raise years_between(2000, 2100)
     return parsed
+
+
+def _due_format() -> PydanticCustomError:
+    return PydanticCustomError(
+        "due_format", "must be a date (2027-01-31) or a date-time with a UTC offset (2027-01-31T18:00:00+08:00)")
 
 
 def _printable(value: str) -> str:
     """PostgreSQL cannot store NUL, and no title or id needs a control character."""
     if any(ord(c) < 32 and c not in "\n\r\t" or ord(c) == 127 for c in value):
-        raise ValueError("must not contain control characters")
+        raise PydanticCustomError("control_characters", "must not contain control characters")
     return value
 
 
 def _one_line(value: str) -> str:
     if any(c in value for c in "\n\r\t"):
-        raise ValueError("must be one line")
+        raise PydanticCustomError("one_line", "must be one line")
     return _printable(value)
 
 

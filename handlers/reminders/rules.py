@@ -6,6 +6,7 @@ Admins edit the rules; `rule_errors` reports what is wrong with a submitted rule
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pydantic import (
     field_serializer,
     field_validator,
 )
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 AssessmentType = Literal[
     "transfer_route",
@@ -74,9 +75,11 @@ class ReminderRule(_Strict):
     def _leads(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         for days in value:
             if not 1 <= days <= MAX_LEAD_DAYS:
-                raise ValueError(f"lead days must be between 1 and {MAX_LEAD_DAYS}, got {days}")
+                raise PydanticCustomError("lead_days_range", "lead days must be between 1 and {max}, got {days}",
+                                          {"max": MAX_LEAD_DAYS, "days": days})
         if repeated := sorted({days for days in value if value.count(days) > 1}):
-            raise ValueError(f"lead days must be distinct, {repeated[0]} is given twice")
+            raise PydanticCustomError("lead_days_repeated", "lead days must be distinct, {days} is given twice",
+                                      {"days": repeated[0]})
         # Longest lead first, the order the reminders go out in.
         return tuple(sorted(value, reverse=True))
 
@@ -85,9 +88,11 @@ class ReminderRule(_Strict):
     def _increasing(cls, value: tuple[EscalationStep, ...]) -> tuple[EscalationStep, ...]:
         for earlier, later in zip(value, value[1:], strict=False):
             if later.after_working_days <= earlier.after_working_days:
-                raise ValueError(
+                raise PydanticCustomError(
+                    "escalation_order",
                     "escalation steps must come strictly later one after another: "
-                    f"after {earlier.after_working_days} working days, then after {later.after_working_days}"
+                    "after {earlier} working days, then after {later}",
+                    {"earlier": earlier.after_working_days, "later": later.after_working_days},
                 )
         return value
 
@@ -96,10 +101,13 @@ class ReminderRule(_Strict):
     def _hh_mm(cls, value: object) -> object:
         if isinstance(value, time):
             if value.tzinfo is not None or value.second or value.microsecond:
-                raise ValueError("quiet hours are whole minutes on the org's clock, with no timezone")
+                raise PydanticCustomError("quiet_hours_minutes",
+                                          "quiet hours are whole minutes on the org's clock, with no timezone")
             return value
         if not isinstance(value, str) or not _HH_MM.match(value):
-            raise ValueError(f"quiet hours must be given as HH:MM (00:00 to 23:59), got {value!r}")
+            raise PydanticCustomError("quiet_hours_format",
+                                      "quiet hours must be given as HH:MM (00:00 to 23:59), got {given}",
+                                      {"given": repr(value)})
         return value
 
     @field_validator("quiet_end")
@@ -107,7 +115,8 @@ class ReminderRule(_Strict):
     def _not_empty(cls, value: time, info: ValidationInfo) -> time:
         # QuietHours reads equal times as "never quiet"; a rule says that by a deliberate window, not by accident.
         if info.data.get("quiet_start") == value:
-            raise ValueError("quiet_end must differ from quiet_start (the quiet hours may wrap past midnight)")
+            raise PydanticCustomError(
+                "quiet_hours_equal", "quiet_end must differ from quiet_start (the quiet hours may wrap past midnight)")
         return value
 
     @field_serializer("quiet_start", "quiet_end", when_used="json")
@@ -117,10 +126,13 @@ class ReminderRule(_Strict):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One thing wrong with a submitted rule: the field's path (`escalation[1].to`) and what is wrong."""
+    """One thing wrong with a submitted rule: the field's path (`escalation[1].to`) and what is wrong, in English;
+    `type` and `ctx` are pydantic's (or our validators') for a page to say it in its own language."""
 
     field: str
     message: str
+    type: str = dataclasses.field(default="", compare=False)
+    ctx: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
 
 def rule_errors(data: Mapping[str, Any]) -> list[FieldError]:
@@ -149,7 +161,7 @@ def _field_error(error: ErrorDetails) -> FieldError:
         message = "required"
     else:
         message = error["msg"]
-    return FieldError(field=path or "rule", message=message)
+    return FieldError(field=path or "rule", message=message, type=kind, ctx=error.get("ctx", {}))
 
 
 LONG_LEADS: tuple[int, ...] = (90, 30, 7, 1)
