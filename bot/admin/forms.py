@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
 from bot.admin.render import Words
+from handlers.api.refusals import Message
 
 M = TypeVar("M", bound=BaseModel)
 _MESSAGES = {"extra_forbidden": "is not expected here", "missing": "is required"}
-# pydantic's own checks, in the page's words: (strings key, the context value its {limit} takes).
+# Messages by their pydantic error type (pydantic's own checks, and the types our validators and use cases give
+# theirs), in the page's words: (strings key, the context value its {limit} takes); every context value is passed.
 _WORDED: dict[str, tuple[str, str | None]] = {
     "missing": ("form.missing", None), "extra_forbidden": ("form.unexpected", None),
     "string_too_long": ("form.too_long", "max_length"), "string_too_short": ("form.too_short", "min_length"),
@@ -23,6 +24,12 @@ _WORDED: dict[str, tuple[str, str | None]] = {
     "greater_than": ("form.more_than", "gt"), "less_than_equal": ("form.at_most", "le"),
     "less_than": ("form.less_than", "lt"), "literal_error": ("form.choice", None), "enum": ("form.choice", None),
     "bool_parsing": ("form.choice", None), "bool_type": ("form.choice", None),
+    "level_unknown": ("form.choice", None),
+    **{kind: (f"problem.{kind}", None) for kind in (
+        "lead_days_range", "lead_days_repeated", "escalation_order", "quiet_hours_format", "quiet_hours_equal",
+        "not_in_future", "signer_unknown", "signer_repeated", "owner_unknown", "due_format", "due_needs_offset",
+        "year_range", "control_characters", "one_line", "cursor_invalid", "range_order", "blank",
+        "evidence_required", "assessment_changed", "assessment_closed")},
 }
 
 
@@ -35,22 +42,30 @@ class FormErrors(Exception):
 
 
 def field_messages(exc: ValidationError, words: Words | None = None) -> dict[str, str]:
-    """Each bad field (by its wire name, dotted when nested) with a message, in `words`' language where it is
-    one of pydantic's own checks (our validators' messages are English); the values are never echoed."""
+    """Each bad field (by its wire name, dotted when nested) with a message, in `words`' language where its type
+    is one the pages word (English otherwise); the values are never echoed."""
     messages: dict[str, str] = {}
     for error in exc.errors(include_url=False, include_input=False):
         name = ".".join(str(part) for part in error["loc"]) or "form"
-        worded = _worded(error, words) if words is not None else None
+        worded = _worded(error["type"], error.get("ctx", {}), words) if words is not None else None
         messages.setdefault(name, worded or _MESSAGES.get(error["type"],
                                                           str(error["msg"]).removeprefix("Value error, ")))
     return messages
 
 
-def _worded(error: ErrorDetails, words: Words) -> str | None:
-    key, limit = _WORDED.get(error["type"], (None, None))
+def say(message: str | Message, words: Words) -> str:
+    """A use case's message (`Refused`, `InvalidCampaign`) in `words`' language where its type is one the pages
+    word; its English otherwise."""
+    if isinstance(message, str):
+        return message
+    return _worded(message.type, message.ctx, words) or message.text
+
+
+def _worded(kind: str, ctx: Mapping[str, Any], words: Words) -> str | None:
+    key, limit = _WORDED.get(kind, (None, None))
     if key is None:
         return None
-    return words(key, limit=error.get("ctx", {}).get(limit)) if limit else words(key)
+    return words(key, **{**ctx, **({"limit": ctx.get(limit)} if limit else {})})
 
 
 def parse(model: type[M], values: Mapping[str, object], words: Words | None = None) -> M:

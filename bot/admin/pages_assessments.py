@@ -7,7 +7,7 @@ from typing import Final, get_args
 
 from aiohttp import web
 
-from bot.admin.forms import FormErrors, next_page_url, parse
+from bot.admin.forms import FormErrors, next_page_url, parse, say
 from bot.admin.pages_register import export_links
 from bot.admin.registry import PAGES, PageCall
 from handlers.api.assessment_changes import change_assessment
@@ -64,6 +64,7 @@ async def mark_done(call: PageCall) -> web.Response:
     except Refused as refused:
         if refused.status == 404:
             raise
-        return await _detail(call, status=refused.status, errors=refused.fields, evidence=evidence,
-                             error=refused.detail)
+        errors = {name: say(message, call.t) for name, message in refused.messages.items()}
+        error = call.t("common.fix_fields") if errors else say(refused.message, call.t)
+        return await _detail(call, status=refused.status, errors=errors, evidence=evidence, error=error)
     return call.redirect(f"/app/assessments/{call.request.match_info['id']}", flash="flash.assessment_done")

@@ -8,7 +8,7 @@ from typing import Final, TypeVar
 
 from aiohttp import web
 
-from bot.admin.forms import FormErrors, next_page_url, parse
+from bot.admin.forms import FormErrors, next_page_url, parse, say
 from bot.admin.registry import PAGES, PageCall, PageNotFound
 from bot.admin.render import coerce
 from bot.downloads import download_response
@@ -74,7 +74,8 @@ async def add_campaign(call: PageCall) -> web.Response:
     except FormErrors as exc:
         return call.render("campaign_new.html", status=400, values=values, errors=_by_field(exc.fields))
     except InvalidCampaign as exc:
-        return call.render("campaign_new.html", status=400, values=values, errors=_by_field(dict(exc.problems)))
+        problems = {name: say(message, call.t) for name, message in exc.messages.items()}
+        return call.render("campaign_new.html", status=400, values=values, errors=_by_field(problems))
     return call.redirect(f"/app/campaigns/{created.id}", flash="flash.campaign_created")
 
 

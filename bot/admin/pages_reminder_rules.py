@@ -13,7 +13,9 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from bot.admin.forms import say
 from bot.admin.registry import PAGES, PageCall
+from bot.admin.render import Words
 from handlers.api.refusals import Refused
 from handlers.api.reminder_rule_models import PreviewOut, PreviewRequest, RuleOut, RuleReplacement
 from handlers.api.reminder_rules import list_rules, preview_reminders, replace_rule, reset_rule
@@ -66,17 +68,18 @@ def field_label(call: PageCall, name: str) -> str:
     return call.t(key) if key else name
 
 
-def field_errors(refused: Refused, prefix: str) -> dict[str, str]:
-    """`rule.leadDays` / `rules.notification.escalation[1].to` -> the form's own names."""
+def field_errors(refused: Refused, prefix: str, words: Words) -> dict[str, str]:
+    """`rule.leadDays` / `rules.notification.escalation[1].to` -> the form's own names, with their messages in
+    `words`' language."""
     errors: dict[str, str] = {}
-    for name, message in refused.fields.items():
+    for name, message in refused.messages.items():
         short = name.removeprefix(prefix).lstrip(".")
         step = re.match(r"escalation\[(\d+)\]\.?(\w*)", short)
         if step:
             short = f"step{step[1]}.{'after' if step[2] == 'afterWorkingDays' else step[2] or 'after'}"
         else:
             short = re.sub(r"\[\d+\]$", "", short)  # leadDays[1] is shown at leadDays
-        errors.setdefault(short or "form", message)
+        errors.setdefault(short or "form", say(message, words))
     return errors
 
 
@@ -88,7 +91,7 @@ async def proposed_preview(call: PageCall, kind: str, rule: dict[str, Any]) -> t
     except Refused as refused:
         if refused.status != 400:
             raise
-        return None, field_errors(refused, f"rules.{kind}")
+        return None, field_errors(refused, f"rules.{kind}", call.t)
 
 
 @PAGES.page("GET", "/reminder-rules", access="admin", nav="nav.reminder_rules")
@@ -127,7 +130,7 @@ async def save_reminder_rule(call: PageCall) -> web.Response:
     except Refused as refused:
         if refused.status != 400:
             raise
-        return await _editor(call, kind, values, status=400, errors=field_errors(refused, "rule"))
+        return await _editor(call, kind, values, status=400, errors=field_errors(refused, "rule", call.t))
     return call.redirect(f"/app/reminder-rules/{kind}", flash="flash.rule_saved")
 
 
