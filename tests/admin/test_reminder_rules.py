@@ -42,7 +42,7 @@ async def test_the_preview_follows_the_rule_as_edited_without_saving_it(site: Ad
     status, fragment, _ = await post(admin, "/app/reminder-rules/notification/preview", leadDays="9, 7")
     assert 'data-count="2"' in fragment and 'data-kind="lead:9"' in fragment
     status, fragment, _ = await post(admin, "/app/reminder-rules/notification/preview", leadDays="7, 7")
-    assert 'id="preview-errors"' in fragment and "Days before the due date: lead days must be distinct" in fragment
+    assert 'id="preview-errors"' in fragment and "Days before the due date: 7 is given twice" in fragment
     status, html, _ = await post(admin, "/app/reminder-rules/notification", leadDays="30, 1", action="preview")
     assert status == 200 and 'id="preview-empty"' in html and 'value="30, 1"' in html  # the no-script Preview
     async with site.sessions() as session:
