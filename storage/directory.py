@@ -109,6 +109,16 @@ async def org_admin_ids(session: AsyncSession) -> list[str]:
     return list(await session.scalars(stmt))
 
 
+async def active_users(session: AsyncSession) -> list[DirectoryUser]:
+    """Every active user, the org's bosses first, then by name."""
+    stmt = (
+        select(DirectoryUser)
+        .where(DirectoryUser.active.is_(True))
+        .order_by(DirectoryUser.is_boss.desc(), DirectoryUser.name, DirectoryUser.user_id)
+    )
+    return list(await session.scalars(stmt))
+
+
 async def active_user_departments(session: AsyncSession) -> dict[str, list[int]]:
     """Every active user's cached department ids."""
     rows = await session.execute(

@@ -27,6 +27,7 @@ from handlers.api.signoff import (
 )
 from handlers.api.signoff_models import CampaignCreate, CampaignOut, CampaignQuery
 from handlers.signoff.campaign import CampaignError
+from storage import directory
 from storage.models import SUPPORTED_LANGUAGES
 
 ID: Final = "{id:[0-9]{1,18}}"
@@ -58,7 +59,13 @@ async def campaigns(call: PageCall) -> web.Response:
 
 @PAGES.page("GET", "/campaigns/new", access="admin")
 async def new_campaign(call: PageCall) -> web.Response:
-    return call.render("campaign_new.html", values={"year": str(call.now.year), "order": "parallel"}, errors={})
+    return await _form(call, {"year": str(call.now.year), "order": "parallel"}, {})
+
+
+async def _form(call: PageCall, values: dict[str, str], errors: dict[str, str], status: int = 200) -> web.Response:
+    """The create form; its signer picker lists the directory's active people (userIds are opaque to admins)."""
+    people = await directory.active_users(call.session)
+    return call.render("campaign_new.html", status=status, values=values, errors=errors, people=people)
 
 
 @PAGES.page("POST", "/campaigns", access="admin")
@@ -72,10 +79,10 @@ async def add_campaign(call: PageCall) -> web.Response:
         created = await create_campaign(signoff_context(call.session, call.now, call.deps.api.policy(), "create"),
                                         call.caller, body)
     except FormErrors as exc:
-        return call.render("campaign_new.html", status=400, values=values, errors=_by_field(exc.fields))
+        return await _form(call, values, _by_field(exc.fields), status=400)
     except InvalidCampaign as exc:
         problems = {name: say(message, call.t) for name, message in exc.messages.items()}
-        return call.render("campaign_new.html", status=400, values=values, errors=_by_field(problems))
+        return await _form(call, values, _by_field(problems), status=400)
     return call.redirect(f"/app/campaigns/{created.id}", flash="flash.campaign_created")
 
 

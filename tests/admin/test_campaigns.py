@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from storage import directory
 from storage.models import AuditEvent, OutboxMessage, SignoffCampaign
-from tests.admin.conftest import ADMIN, MANAGER, AdminSite
+from tests.admin.conftest import ADMIN, EMPLOYEE, MANAGER, AdminSite
 from tests.admin.examples import draft_campaign
 
 
@@ -77,3 +78,14 @@ async def test_an_unknown_campaign_is_a_404_page(site: AdminSite) -> None:
     admin = await site.sign_in(ADMIN)
     assert (await admin.get("/app/campaigns/999999"))[0] == 404
     assert (await admin.post("/app/campaigns/999999/start", data={"csrf": await admin.csrf()}))[0] == 404
+
+
+async def test_the_signer_picker_lists_the_active_people_by_name(site: AdminSite) -> None:
+    """DingTalk userIds are opaque: the form offers people by name and title, departed ones left out."""
+    async with site.sessions.begin() as session:
+        await directory.deactivate_users(session, [EMPLOYEE])
+    admin = await site.sign_in(ADMIN)
+    status, html, _ = await admin.get("/app/campaigns/new?lang=en")
+    assert status == 200 and 'id="signer-picker"' in html
+    assert f'<option value="{MANAGER}">李美' in html and f'<option value="{ADMIN}">' in html
+    assert f'<option value="{EMPLOYEE}">' not in html

@@ -166,7 +166,13 @@ async def start_a_campaign(page: Page, bot: Running) -> None:
     await page.locator("nav").get_by_role("link", name="Campaigns").click()
     await page.locator("#new-campaign").click()
     await page.locator('input[name="title"]').fill("2026 annual sign-off")
-    await page.locator('input[name="signers"]').fill(f"{MANAGER}, {ADMIN}")
+    picker = page.locator("#signer-picker")  # people by name and title: admins do not know userIds
+    await picker.select_option(label=f"李美 · 人力資源經理 HR Manager ({MANAGER})")
+    await page.locator("#add-signer").click()
+    await picker.select_option(ADMIN)
+    await page.locator("#add-signer").click()
+    await page.locator("#add-signer").click()  # nothing chosen: nothing added
+    await expect(page.locator('input[name="signers"]')).to_have_value(f"{MANAGER}, {ADMIN}")
     await page.locator('input[name="dueAt"]').fill((datetime.now(UTC) + timedelta(days=14)).date().isoformat())
     since = await bot.control.next_call_index()
     await page.get_by_role("button", name="Create draft").click()

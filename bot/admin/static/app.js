@@ -77,6 +77,20 @@
     form.addEventListener("change", later);
   }
 
+  /* The campaign form's signer picker: each chosen person's userId joins the signers field, in signing order.
+     Without this script the field is typed by hand; the list still shows who is who. */
+  function signerPicker(picker) {
+    var field = document.getElementById(picker.dataset.pickerFor);
+    var select = picker.querySelector("select");
+    picker.querySelector("button").addEventListener("click", function () {
+      var chosen = select.value;
+      var current = field.value.split(",").map(function (part) { return part.trim(); }).filter(Boolean);
+      if (chosen && current.indexOf(chosen) < 0) { current.push(chosen); }
+      field.value = current.join(", ");
+      select.value = "";
+    });
+  }
+
   function confirmations() {
     document.querySelectorAll("[data-confirm]").forEach(function (button) {
       button.addEventListener("click", function (event) {
@@ -88,6 +102,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     if (document.body.dataset.signin) { signIn(document.body); }
     document.querySelectorAll("form[data-preview]").forEach(livePreview);
+    document.querySelectorAll("[data-picker-for]").forEach(signerPicker);
     confirmations();
   });
 })();
