@@ -1,5 +1,6 @@
 """Sign-off reports and certificates as pages, behind signed links (handlers.links) that only the people
-the bot sent them to have; the mini-program's signed-in views come with the admin API."""
+the bot sent them to have: a signer opens the report from the card, in whatever browser DingTalk uses, without
+signing in. Signed-in people reach the same files through the admin pages and the API."""
 
 from __future__ import annotations
 

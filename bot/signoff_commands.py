@@ -1,4 +1,5 @@
-"""`compliance-bot signoff ...`: create, start, restart, cancel and show campaigns (until the admin page has them)."""
+"""`compliance-bot signoff ...`: create, start, restart, cancel and show campaigns from the command line (the admin
+pages and the API do the same through handlers.signoff)."""
 
 from __future__ import annotations
 
