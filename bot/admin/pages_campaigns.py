@@ -22,6 +22,7 @@ from handlers.api.signoff import (
     cancel_campaign,
     create_campaign,
     list_campaigns,
+    restart_campaign,
     signoff_context,
     start_campaign,
 )
@@ -117,6 +118,17 @@ async def start(call: PageCall) -> web.Response:
     except CampaignError:
         return await _detail(call, "campaigns.cannot_start", status=409)
     return call.redirect(f"/app/campaigns/{_id(call)}", flash="flash.campaign_started")
+
+
+@PAGES.page("POST", f"/campaigns/{ID}/restart", access="admin")
+async def restart(call: PageCall) -> web.Response:
+    """A new round after a rejection: a new snapshot, the same signers, new cards."""
+    ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"restart:{_id(call)}")
+    try:
+        renewed = await _found(restart_campaign(ctx, call.caller, _id(call)))
+    except CampaignError:
+        return await _detail(call, "campaigns.cannot_restart", status=409)
+    return call.redirect(f"/app/campaigns/{renewed.id}", flash="flash.campaign_restarted")
 
 
 @PAGES.page("POST", f"/campaigns/{ID}/cancel", access="admin")

@@ -23,6 +23,7 @@ from handlers.api.signoff import (
     cancel_campaign,
     create_campaign,
     list_campaigns,
+    restart_campaign,
     signoff_context,
     start_campaign,
 )
@@ -82,6 +83,16 @@ async def start_signoff_campaign(call: ApiCall[NoQuery, NoBody, IdPath]) -> Camp
     signers' cards queued (all at once, or the first one for a sequential campaign). 409 unless a draft."""
     ctx = signoff_context(call.session, call.now, call.deps.policy(), f"start:{call.path.id}")
     return await _answer(start_campaign(ctx, call.user, call.path.id, API_PREFIX))
+
+
+@API.route("POST", "/signoff-campaigns/{id}/restart", access="admin", query=NoQuery, body=NoBody,
+           response=CampaignOut, path_params=IdPath, summary="Start a new round of an active or rejected campaign",
+           tags=TAGS, statuses=(409,))
+async def restart_signoff_campaign(call: ApiCall[NoQuery, NoBody, IdPath]) -> CampaignOut:
+    """A rejection ends a round; a new round takes a new snapshot and sends the same signers new cards, and the
+    old round's cards say they were superseded. Answers the new round (a new id). 409 unless active or rejected."""
+    ctx = signoff_context(call.session, call.now, call.deps.policy(), f"restart:{call.path.id}")
+    return await _answer(restart_campaign(ctx, call.user, call.path.id, API_PREFIX))
 
 
 @API.route("POST", "/signoff-campaigns/{id}/cancel", access="admin", query=NoQuery, body=NoBody,

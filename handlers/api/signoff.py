@@ -29,7 +29,7 @@ from handlers.api.signoff_models import (
     SignerOut,
 )
 from handlers.context import HandlerContext, OrgPolicy
-from handlers.signoff.campaign import cancel, start
+from handlers.signoff.campaign import cancel, restart, start
 from storage import directory, preferences, signoff
 from storage.models import DirectoryUser, SignoffCampaign, SignoffSigner
 
@@ -114,6 +114,14 @@ async def cancel_campaign(ctx: HandlerContext, caller: Caller, campaign_id: int,
     campaign = await campaign_for(ctx.session, caller, campaign_id, for_update=True)
     await cancel(ctx, campaign, by=caller.user_id)
     return await campaign_detail(ctx.session, campaign, api_root)
+
+
+async def restart_campaign(ctx: HandlerContext, caller: Caller, campaign_id: int, api_root: str = "") -> CampaignOut:
+    """A new round of an active or rejected campaign: a new snapshot, the same signers, new cards; the old
+    round's cards say they were superseded. Answers the new round; CampaignError (a conflict) otherwise."""
+    campaign = await campaign_for(ctx.session, caller, campaign_id, for_update=True)
+    renewed = await restart(ctx, campaign, by=caller.user_id)
+    return await campaign_detail(ctx.session, renewed, api_root)
 
 
 async def campaign_detail(session: AsyncSession, campaign: SignoffCampaign, api_root: str = "") -> CampaignOut:

@@ -68,6 +68,20 @@ async def _cancel(site: AdminSite) -> dict[str, Any]:
     return {"path": f"/app/campaigns/{await draft_campaign(site)}/cancel", "expect": 303}
 
 
+async def rejected_campaign(site: AdminSite) -> int:
+    """A campaign whose round ended in a rejection (the card path is tested in tests/api/test_signoff.py)."""
+    campaign_id = await started_campaign(site)
+    async with site.sessions.begin() as session:
+        campaign = await session.get(SignoffCampaign, campaign_id)
+        assert campaign is not None
+        campaign.status = "rejected"
+    return campaign_id
+
+
+async def _restart(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/campaigns/{await rejected_campaign(site)}/restart", "expect": 303}
+
+
 async def _report(site: AdminSite) -> dict[str, Any]:
     return {"path": f"/app/campaigns/{await started_campaign(site)}/report?language=en"}
 
@@ -147,6 +161,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", f"/campaigns/{ID}"): _detail,
     ("POST", f"/campaigns/{ID}/start"): _start,
     ("POST", f"/campaigns/{ID}/cancel"): _cancel,
+    ("POST", f"/campaigns/{ID}/restart"): _restart,
     ("GET", f"/campaigns/{ID}/report"): _report,
     ("GET", f"/campaigns/{ID}/certificate"): _certificate,
     ("GET", "/exports/{dataset:[a-z-]+}.{format:[a-z]+}"): _export,

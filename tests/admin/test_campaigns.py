@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from storage import directory
 from storage.models import AuditEvent, OutboxMessage, SignoffCampaign
 from tests.admin.conftest import ADMIN, EMPLOYEE, MANAGER, AdminSite
-from tests.admin.examples import draft_campaign
+from tests.admin.examples import draft_campaign, rejected_campaign
 
 
 def _due(days: int) -> str:
@@ -89,3 +89,19 @@ async def test_the_signer_picker_lists_the_active_people_by_name(site: AdminSite
     assert status == 200 and 'id="signer-picker"' in html
     assert f'<option value="{MANAGER}">李美' in html and f'<option value="{ADMIN}">' in html
     assert f'<option value="{EMPLOYEE}">' not in html
+
+
+async def test_a_rejected_campaign_offers_a_new_round(site: AdminSite) -> None:
+    campaign_id = await rejected_campaign(site)
+    admin = await site.sign_in(ADMIN)
+    status, html, _ = await admin.get(f"/app/campaigns/{campaign_id}?lang=en")
+    assert status == 200 and 'id="restart-campaign"' in html and 'id="start-campaign"' not in html
+    csrf = await admin.csrf(f"/app/campaigns/{campaign_id}")
+    status, _, response = await admin.post(f"/app/campaigns/{campaign_id}/restart", data={"csrf": csrf})
+    assert status == 303
+    renewed = response.headers["Location"]
+    assert renewed != f"/app/campaigns/{campaign_id}"
+    _, html, _ = await admin.get(renewed + "?lang=en")
+    assert "New round started" in html and 'id="campaign-status">active<' in html
+    status, html, _ = await admin.post(f"/app/campaigns/{campaign_id}/restart?lang=zh-Hant", data={"csrf": csrf})
+    assert status == 409 and "只有進行中或被拒絕的簽署可以開始新一輪" in html

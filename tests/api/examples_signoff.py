@@ -47,11 +47,20 @@ async def started(api: ApiClient, signers: Sequence[str] = SIGNERS) -> int:
 
 async def approve(api: ApiClient, campaign_id: int, user_id: str) -> None:
     """`user_id` clicks Approve on their card, as the card callback handles it."""
+    await decide(api, campaign_id, user_id, {"decision": "approve"})
+
+
+async def reject(api: ApiClient, campaign_id: int, user_id: str, reason: str) -> None:
+    """`user_id` rejects on their card, with a reason."""
+    await decide(api, campaign_id, user_id, {"decision": "reject", "reason": reason})
+
+
+async def decide(api: ApiClient, campaign_id: int, user_id: str, decision: dict[str, str]) -> None:
     async with api.sessions() as session, session.begin():
         signer = next(s for s in await signoff.signers_of(session, campaign_id) if s.user_id == user_id)
         assert signer.card_id is not None, f"{user_id} has no card yet"
         click = CardAction(card_id=CardId(signer.card_id), user=UserId(user_id),
-                           params={"action": "signoff", "campaign": str(campaign_id), "decision": "approve"},
+                           params={"action": "signoff", "campaign": str(campaign_id), **decision},
                            action_ids=(), space_type="IM_ROBOT", space_id=user_id)
         await on_signoff(context(api, session, f"click:{signer.card_id}"), click)
 
@@ -81,6 +90,12 @@ async def _cancel(api: ApiClient) -> dict[str, Any]:
     return await _draft(api, "/cancel")
 
 
+async def _restart(api: ApiClient) -> dict[str, Any]:
+    campaign_id = await started(api)
+    await reject(api, campaign_id, MANAGER, "the register misses the payroll flow")
+    return {"path": f"/signoff-campaigns/{campaign_id}/restart"}
+
+
 async def _report(api: ApiClient) -> dict[str, Any]:
     return {"path": f"/signoff-campaigns/{await started(api)}/report"}
 
@@ -94,6 +109,7 @@ EXAMPLES: Examples = {
     ("GET", "/signoff-campaigns/{id}"): _draft,
     ("POST", "/signoff-campaigns/{id}/start"): _start,
     ("POST", "/signoff-campaigns/{id}/cancel"): _cancel,
+    ("POST", "/signoff-campaigns/{id}/restart"): _restart,
     ("GET", "/signoff-campaigns/{id}/report"): _report,
     ("GET", "/signoff-campaigns/{id}/certificate"): _certificate,
 }

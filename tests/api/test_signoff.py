@@ -15,7 +15,7 @@ from handlers.context import CARD_CREATE, CARD_UPDATE
 from storage import directory, preferences
 from storage.models import AuditEvent, OutboxMessage, SignoffReport, SignoffSnapshot
 from tests.api.conftest import ADMIN, EMPLOYEE, MANAGER, ApiClient, ApiFactory
-from tests.api.examples_signoff import approve, completed, draft, started
+from tests.api.examples_signoff import approve, completed, draft, reject, started
 
 MACAU = ZoneInfo("Asia/Macau")
 BOARD = ["chan.taiman", "wong.kachun", "sou.kamfai"]  # CEO, finance director, DPO
@@ -238,3 +238,26 @@ async def test_managers_and_employees_may_not_manage_campaigns(api: ApiClient) -
             assert status == 403 and "admin role" in problem["detail"], (who, method, path)
     status, campaign_now, _ = await api.call("GET", f"/signoff-campaigns/{campaign}", token=await api.sign_in(ADMIN))
     assert campaign_now["status"] == "draft"
+
+
+async def test_a_rejected_campaign_starts_a_new_round_with_new_cards(api: ApiClient) -> None:
+    admin = await api.sign_in(ADMIN)
+    campaign_id = await started(api)
+    status, problem, _ = await api.call("POST", f"/signoff-campaigns/{campaign_id}/restart",
+                                        token=await api.sign_in(MANAGER))
+    assert status == 403
+    await reject(api, campaign_id, MANAGER, "the register misses the payroll flow")
+    cards_before = len(await outbox(api, CARD_CREATE))
+    status, renewed, _ = await api.call("POST", f"/signoff-campaigns/{campaign_id}/restart", token=admin)
+    assert status == 200, renewed
+    assert renewed["id"] != campaign_id and renewed["round"] == 2 and renewed["previousId"] == campaign_id
+    assert renewed["status"] == "active" and renewed["snapshotSha256"]
+    assert [s["status"] for s in renewed["signers"]] == ["pending", "pending"]
+    _, old, _ = await api.call("GET", f"/signoff-campaigns/{campaign_id}", token=admin)
+    assert old["status"] == "superseded"
+    assert len(await outbox(api, CARD_CREATE)) == cards_before + 2
+    assert [event.actor for event in await audit(api, "signoff.superseded")] == [ADMIN]
+    status, problem, _ = await api.call("POST", f"/signoff-campaigns/{campaign_id}/restart", token=admin)
+    assert status == 409 and "superseded" in problem["detail"]
+    status, problem, _ = await api.call("POST", f"/signoff-campaigns/{await draft(api)}/restart", token=admin)
+    assert status == 409
