@@ -154,10 +154,18 @@ async def _done(site: AdminSite) -> dict[str, Any]:
             "data": {"version": "1", "evidence": "signed contract in the shared drive"}, "expect": 303}
 
 
+async def _new_assessment(site: AdminSite) -> dict[str, Any]:
+    due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    return {"path": "/app/assessments", "data": {"title": "Transfer route: HR files to the Hangzhou processor",
+                                                 "type": "transfer_route", "owner": EMPLOYEE, "dueAt": due},
+            "expect": 303}
+
+
 ID = "{id:[0-9]{1,18}}"
 EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/sign-out"): _sign_out,
     ("POST", "/campaigns"): _create,
+    ("POST", "/assessments"): _new_assessment,
     ("GET", f"/campaigns/{ID}"): _detail,
     ("POST", f"/campaigns/{ID}/start"): _start,
     ("POST", f"/campaigns/{ID}/cancel"): _cancel,

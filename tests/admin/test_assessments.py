@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from storage.models import Assessment, AuditEvent
@@ -45,3 +48,31 @@ async def test_others_see_an_assessment_only_if_it_is_theirs_to_see(site: AdminS
     assert status == 404
     _, html, _ = await outsider.get("/app/assessments")
     assert f'data-id="{assessment_id}"' not in html
+
+
+async def test_a_manager_opens_an_assessment_for_someone_in_the_team(site: AdminSite) -> None:
+    manager = await site.sign_in(MANAGER)
+    status, html, _ = await manager.get("/app/assessments/new?lang=en")
+    assert status == 200 and f'<option value="{EMPLOYEE}">' in html
+    assert f'<option value="{ADMIN}">' not in html  # not in lei.mei's team
+    csrf = await manager.csrf("/app/assessments/new")
+    form = {"csrf": csrf, "title": "Transfer route: HR files to Hangzhou", "type": "transfer_route",
+            "owner": EMPLOYEE, "dueAt": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(), "note": ""}
+    status, _, response = await manager.post("/app/assessments", data=form)
+    assert status == 303
+    _, html, _ = await manager.get(response.headers["Location"] + "?lang=en")
+    assert "Assessment opened" in html and "Transfer route: HR files to Hangzhou" in html
+    async with site.sessions() as session:
+        row = await session.scalar(select(Assessment).where(Assessment.title == form["title"]))
+    assert row is not None and row.owner == EMPLOYEE and row.created_by == MANAGER
+    assert row.due_at.astimezone(ZoneInfo("Asia/Macau")).hour == 18  # a date is due at 18:00 on the org's clock
+
+    past = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    status, html, _ = await manager.post("/app/assessments?lang=zh-Hant", data={**form, "dueAt": past})
+    assert status == 400 and 'id="error-dueAt"' in html and "must be later" not in html
+    status, html, _ = await manager.post("/app/assessments", data={**form, "owner": ADMIN})
+    assert status == 403 and 'id="assessment-error"' in html
+
+    employee = await site.sign_in(EMPLOYEE)
+    status, html, _ = await employee.get("/app/assessments/new")
+    assert status == 403
