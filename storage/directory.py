@@ -109,6 +109,15 @@ async def org_admin_ids(session: AsyncSession) -> list[str]:
     return list(await session.scalars(stmt))
 
 
+async def names_of(session: AsyncSession, user_ids: Collection[str]) -> dict[str, str]:
+    """Cached display names by userId; people the directory does not know (or has no name for) are left out."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(DirectoryUser.user_id, DirectoryUser.name).where(DirectoryUser.user_id.in_(sorted(user_ids))))
+    return {user_id: name for user_id, name in rows if name}
+
+
 async def active_users(session: AsyncSession) -> list[DirectoryUser]:
     """Every active user, the org's bosses first, then by name."""
     stmt = (

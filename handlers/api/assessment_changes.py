@@ -22,7 +22,6 @@ from handlers.api.assessments import (
     api_context,
     assessment_item,
     check_assignable,
-    names_of,
     not_in_directory,
     visible_assessment,
 )
@@ -36,6 +35,7 @@ from handlers.reminders.schedule import replan
 from storage import assessments
 from storage import directory as people
 from storage.assessments import CLOSED_STATUSES
+from storage.directory import names_of
 from storage.models import Assessment
 
 LONGEST_SNOOZE = max(int(days) for days in SNOOZE_DAYS)

@@ -36,7 +36,8 @@ from handlers.reminders.schedule import replan
 from storage import assessments, reminders
 from storage import directory as people
 from storage.assessments import ACTIVE_STATUSES, CLOSED_STATUSES
-from storage.models import Assessment, AuditEvent, Classification, ClassificationPrompt, DirectoryUser
+from storage.directory import names_of
+from storage.models import Assessment, AuditEvent, Classification, ClassificationPrompt
 
 LATER_THAN_NOW = Message("must be later than now", "not_in_future")
 
@@ -184,10 +185,3 @@ def person(user_id: str, names: dict[str, str]) -> Person:
     return Person(user_id=user_id, name=names.get(user_id, user_id))
 
 
-async def names_of(session: AsyncSession, user_ids: Collection[str]) -> dict[str, str]:
-    """Cached display names by userId; people the directory does not know are left out."""
-    if not user_ids:
-        return {}
-    rows = await session.execute(
-        select(DirectoryUser.user_id, DirectoryUser.name).where(DirectoryUser.user_id.in_(sorted(user_ids))))
-    return {user_id: name for user_id, name in rows if name}

@@ -23,7 +23,8 @@ from handlers.api.models import (
     SharedFileOut,
 )
 from handlers.api.team import team_of
-from storage.models import Classification, ClassificationPrompt, DirectoryUser, SharedFile
+from storage.directory import names_of
+from storage.models import Classification, ClassificationPrompt, SharedFile
 
 
 async def visible_people(session: AsyncSession, caller: Caller) -> set[str] | None:
@@ -45,7 +46,7 @@ async def list_classifications(session: AsyncSession, caller: Caller, query: Cla
     rows = await _page_rows(session, query, people)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    names = await _names(session, {prompt.asked_user for prompt, _, _ in rows})
+    names = await names_of(session, {prompt.asked_user for prompt, _, _ in rows})
     items = [_item(prompt, shared, record, names) for prompt, shared, record in rows]
     return ClassificationPage(items=items, next_cursor=items[-1].id if more else None)
 
@@ -90,14 +91,6 @@ def _window(prompt: type[ClassificationPrompt], query: ClassificationQuery) -> l
     if query.until is not None:
         window.append(prompt.asked_at < query.until)
     return window
-
-
-async def _names(session: AsyncSession, user_ids: Collection[str]) -> dict[str, str]:
-    if not user_ids:
-        return {}
-    rows = await session.execute(
-        select(DirectoryUser.user_id, DirectoryUser.name).where(DirectoryUser.user_id.in_(sorted(user_ids))))
-    return {user_id: name for user_id, name in rows if name}
 
 
 def _item(prompt: ClassificationPrompt, shared: SharedFile, record: Classification | None,

@@ -24,7 +24,8 @@ from handlers.rules.active import current_pack
 from handlers.rules.models import RulesPack
 from handlers.rules.pack import default_pack
 from handlers.signoff.snapshot import data_flow_register, flow_classification
-from storage.models import Assessment, Classification, ClassificationPrompt, DirectoryUser, PendingObligation
+from storage.directory import names_of
+from storage.models import Assessment, Classification, ClassificationPrompt, PendingObligation
 
 DESTINATIONS: Final = tuple(default_pack().vocabulary.destinations)
 CoverageFilter = Literal["open", "in_progress", "done", "waived", "none"]
@@ -109,15 +110,6 @@ async def list_data_flows(
     items = [_item(pack, row, stats[(row["destination"], row["personal_data"])], names) for row in rows]
     return DataFlowRegister(rules_pack=f"{pack.pack} {pack.version}",
                             items=[item for item in items if _wanted(item, query)])
-
-
-async def names_of(session: AsyncSession, user_ids: Collection[str]) -> dict[str, str]:
-    """Display names from the cached directory; people it does not know are left out."""
-    if not user_ids:
-        return {}
-    rows = await session.execute(
-        select(DirectoryUser.user_id, DirectoryUser.name).where(DirectoryUser.user_id.in_(sorted(user_ids))))
-    return {user_id: name for user_id, name in rows if name}
 
 
 def _people_filter(stmt: Any, people: Collection[str] | None) -> Any:

@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.api.caller import Caller
 from handlers.api.classifications import list_classifications
-from handlers.api.data_flows import DataFlowQuery, list_data_flows, names_of
+from handlers.api.data_flows import DataFlowQuery, list_data_flows
 from handlers.api.export_sheets import Row
 from handlers.api.models import ClassificationQuery
 from storage.assessments import ACTIVE_STATUSES
 from storage.audit import audit_timestamp, canonical_json, list_audit
+from storage.directory import names_of
 from storage.models import Assessment
 
 CHUNK: Final = 5000

@@ -7,7 +7,6 @@ campaign they sign, its report and certificate; to anyone else it does not exist
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date, datetime, time
 
 from sqlalchemy import func, select
@@ -31,7 +30,8 @@ from handlers.api.signoff_models import (
 from handlers.context import HandlerContext, OrgPolicy
 from handlers.signoff.campaign import cancel, restart, start
 from storage import directory, preferences, signoff
-from storage.models import DirectoryUser, SignoffCampaign, SignoffSigner
+from storage.directory import names_of
+from storage.models import SignoffCampaign, SignoffSigner
 
 DUE_HOUR = time(18)  # a due date alone means 18:00 that day in the bot's timezone, as the CLI reads --due
 
@@ -127,7 +127,7 @@ async def restart_campaign(ctx: HandlerContext, caller: Caller, campaign_id: int
 async def campaign_detail(session: AsyncSession, campaign: SignoffCampaign, api_root: str = "") -> CampaignOut:
     """The campaign with its signers in order, its hashes and where its report and certificate are."""
     signers = await signoff.signers_of(session, campaign.id)
-    names = await _names(session, [s.user_id for s in signers])
+    names = await names_of(session, [s.user_id for s in signers])
     snapshot = await signoff.get_snapshot(session, campaign.snapshot_id) if campaign.snapshot_id else None
     base = f"{api_root}/signoff-campaigns/{campaign.id}"
     return CampaignOut(
@@ -208,9 +208,3 @@ def _counts(counts: dict[str, int]) -> SignerCounts:
                         total=sum(counts.values()))
 
 
-async def _names(session: AsyncSession, user_ids: Collection[str]) -> dict[str, str]:
-    if not user_ids:
-        return {}
-    rows = await session.execute(
-        select(DirectoryUser.user_id, DirectoryUser.name).where(DirectoryUser.user_id.in_(sorted(user_ids))))
-    return {user_id: name for user_id, name in rows if name}
