@@ -9,6 +9,7 @@ from bot.admin.pages_register import export_links
 from bot.admin.registry import PAGES, PageCall
 from handlers.api.audit import check_audit_chain, list_audit_events
 from handlers.api.models import AuditQuery
+from storage.directory import names_of
 
 
 @PAGES.page("GET", "/audit", access="admin", nav="nav.audit")
@@ -22,6 +23,7 @@ async def audit(call: PageCall) -> web.Response:
     found = await list_audit_events(call.session, query)
     chain = await check_audit_chain(call.session)
     exports = export_links(call, "audit-events", params)
+    names = await names_of(call.session, {event.actor for event in found.items})
     return call.render("audit.html", status=400 if errors else 200, page=found, chain=chain, errors=errors,
-                       params=params, exports=exports,
+                       params=params, exports=exports, names=names,
                        next_url=next_page_url(call.request.path, params, found))
