@@ -1,8 +1,11 @@
-"""Assessments: own for employees, the team's for managers, everyone's for admins; one with its history, and
-the owner's "done" form (the same change the card's Done button and PATCH /assessments/{id} make)."""
+"""Assessments: own for employees, the team's for managers, everyone's for admins; one with its history and
+the changes its viewer may make (done, a new due date, a new owner, a snooze, waived): each the same change
+PATCH /assessments/{id} makes, through `change_assessment`, which checks again who may make it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Final, get_args
 
@@ -11,16 +14,29 @@ from aiohttp import web
 from bot.admin.forms import FormErrors, next_page_url, parse, say
 from bot.admin.pages_register import export_links
 from bot.admin.registry import PAGES, PageCall
+from bot.admin.render import Words
 from handlers.api.assessment_changes import change_assessment
-from handlers.api.assessment_models import AssessmentChange, AssessmentQuery, NewAssessment
-from handlers.api.assessments import assessment_history, create_assessment, list_assessments
-from handlers.api.refusals import Refused
+from handlers.api.assessment_models import AssessmentChange, AssessmentItem, AssessmentQuery, NewAssessment
+from handlers.api.assessments import assessment_history, create_assessment, get_assessment, list_assessments
+from handlers.api.caller import Caller
+from handlers.api.refusals import Message, Refused
 from handlers.api.team import team_of
+from handlers.reminders.actions import SNOOZE_DAYS
+from handlers.reminders.planner import snooze_until
 from handlers.reminders.rules import ASSESSMENT_TYPES
 from storage import directory
-from storage.models import AssessmentStatus
+from storage.assessments import ACTIVE_STATUSES
+from storage.models import AssessmentStatus, DirectoryUser
 
 ID: Final = "{id:[0-9]{1,18}}"
+# What the use case says without a type of its own yet, worded by what it is about: the field at fault, or the
+# form a 403 turned down (each form is refused for one reason: who may use it).
+_UNTYPED: Final = {"reason": "assessments.reason_required", "owner": "assessments.owner_already",
+                   "snoozedUntil": "assessments.snooze_impossible", "403:due": "assessments.only_managers_move",
+                   "403:owner": "assessments.only_team"}
+_FORM_OF: Final = {"evidence": "assessments.mark_done", "dueAt": "assessments.move_due",
+                   "owner": "assessments.hand_over", "days": "assessments.snooze", "snoozedUntil": "assessments.snooze",
+                   "reason": "assessments.waive"}
 
 
 @PAGES.page("GET", "/assessments", access="employee", nav="nav.assessments")
@@ -46,10 +62,7 @@ async def new_assessment(call: PageCall) -> web.Response:
 
 async def _new_form(call: PageCall, values: dict[str, str], errors: dict[str, str], status: int = 200) -> web.Response:
     """The form; its owner list is the caller's team for a manager, everyone active for an admin."""
-    people = await directory.active_users(call.session)
-    if call.caller.role != "admin":
-        team = await team_of(call.session, call.caller.user_id)
-        people = [person for person in people if person.user_id in team]
+    people = await _people(call, team_only=call.caller.role != "admin")
     return call.render("assessment_new.html", status=status, values=values, errors=errors, people=people,
                        types=ASSESSMENT_TYPES)
 
@@ -70,6 +83,15 @@ async def add_assessment(call: PageCall) -> web.Response:
     return call.redirect(f"/app/assessments/{created.id}", flash="flash.assessment_created")
 
 
+async def _people(call: PageCall, *, team_only: bool) -> list[DirectoryUser]:
+    """The directory's active people by name; only the caller's team when `team_only`."""
+    people = await directory.active_users(call.session)
+    if team_only:
+        team = await team_of(call.session, call.caller.user_id)
+        people = [person for person in people if person.user_id in team]
+    return people
+
+
 def _evening(value: str, call: PageCall) -> str:
     """A date from the form is due at 18:00 on the org's clock, as a campaign's is; anything else is left to
     the model to refuse."""
@@ -80,35 +102,139 @@ def _evening(value: str, call: PageCall) -> str:
     return datetime.combine(day, time(18), call.deps.api.policy().calendar.timezone).isoformat()
 
 
+@dataclass(frozen=True)
+class Offers:
+    """The change forms a viewer is shown, by the rules `change_assessment` applies (and checks again)."""
+
+    done: bool
+    due: bool
+    owner: bool
+    snooze: bool
+    waive: bool
+
+
+def offers(caller: Caller, item: AssessmentItem, now: datetime) -> Offers:
+    """Whoever sees an open assessment may change it: its owner marks it done; the owner's manager (not the
+    owner themself) or an admin moves the due date; anyone hands it on; a snooze needs it not yet due; only
+    admins waive."""
+    active = item.status in ACTIVE_STATUSES
+    own = item.owner.user_id == caller.user_id
+    return Offers(done=active and own, due=active and (caller.role == "admin" or (caller.role == "manager"
+                                                                                   and not own)),
+                  owner=active, snooze=active and item.due_at > now, waive=active and caller.role == "admin")
+
+
 @PAGES.page("GET", f"/assessments/{ID}", access="employee")
 async def assessment(call: PageCall) -> web.Response:
     return await _detail(call)
 
 
 async def _detail(call: PageCall, status: int = 200, errors: dict[str, str] | None = None,
-                  evidence: str = "", error: str | None = None) -> web.Response:
-    history = await assessment_history(call.session, call.caller, int(call.request.match_info["id"]), call.now)
+                  typed: dict[str, str] | None = None, error: str | None = None) -> web.Response:
+    """The page, with the forms its viewer may use; after a refused form, what was typed and the problems."""
+    history = await assessment_history(call.session, call.caller, _id(call), call.now)
     item = history.assessment
-    may_close = item.owner.user_id == call.caller.user_id and item.status in ("open", "in_progress")
-    return call.render("assessment.html", status=status, h=history, a=item, may_close=may_close,
-                       errors=errors or {}, evidence=evidence, error=error)
+    may = offers(call.caller, item, call.now)
+    calendar = call.deps.api.policy().calendar
+    # A manager hands it on within their team; its owner and admins to anyone (as the use case allows).
+    team_only = call.caller.role != "admin" and call.caller.user_id != item.owner.user_id
+    people = [person for person in await _people(call, team_only=team_only)
+              if person.user_id != item.owner.user_id] if may.owner else []
+    snoozes: dict[str, datetime] = {}
+    for days in SNOOZE_DAYS if may.snooze else ():
+        until = snooze_until(call.now, int(days), item.due_at, calendar)
+        if until not in snoozes.values():  # close to the due date, the longer snooze ends there too
+            snoozes[days] = until
+    held = item.snoozed_until if item.snoozed_until is not None and item.snoozed_until > call.now else None
+    shown = {"evidence": may.done, "dueAt": may.due, "owner": bool(people), "days": bool(snoozes),
+             "snoozedUntil": bool(snoozes), "reason": may.waive}
+    return call.render("assessment.html", status=status, h=history, a=item, may=may, people=people,
+                       team_only=team_only, snoozes=snoozes, held=held,
+                       today=call.now.astimezone(calendar.timezone).date().isoformat(), errors=errors or {},
+                       typed=typed or {}, error=error or _banner(call.t, errors or {}, shown))
+
+
+def _banner(words: Words, errors: dict[str, str], shown: dict[str, bool]) -> str | None:
+    """What the top of the page says about `errors`: a field whose form is no longer shown (the assessment
+    changed since) gets its message there, named by its form; the others are marked at their fields."""
+    hidden = [words("assessments.problem_in", form=words(_FORM_OF[name]), message=message) if name in _FORM_OF
+              else message for name, message in errors.items() if not shown.get(name, False)]
+    if hidden:
+        return " ".join(hidden)
+    return words("common.fix_fields") if errors else None
+
+
+def _id(call: PageCall) -> int:
+    return int(call.request.match_info["id"])
 
 
 @PAGES.page("POST", f"/assessments/{ID}/done", access="employee")
 async def mark_done(call: PageCall) -> web.Response:
     """The owner marks it done with what shows it (evidence), at the version the page showed."""
     evidence = call.field("evidence")
+    return await _change(call, "done", {"status": "done", "evidence": evidence}, {"evidence": evidence},
+                         "flash.assessment_done")
+
+
+@PAGES.page("POST", f"/assessments/{ID}/due", access="manager")
+async def move_due_date(call: PageCall) -> web.Response:
+    """The owner's manager or an admin gives a new due date: 18:00 on the org's clock that day."""
+    due = call.field("dueAt")
+    return await _change(call, "due", {"dueAt": _evening(due, call)}, {"dueAt": due},
+                         "flash.assessment_rescheduled", required=("dueAt",))
+
+
+@PAGES.page("POST", f"/assessments/{ID}/owner", access="employee")
+async def hand_over(call: PageCall) -> web.Response:
+    """A new owner, picked by name: anyone active for its owner or an admin, the team's for a manager."""
+    owner = call.field("owner")
+    return await _change(call, "owner", {"owner": owner}, {"owner": owner}, "flash.assessment_delegated",
+                         required=("owner",))
+
+
+@PAGES.page("POST", f"/assessments/{ID}/snooze", access="employee")
+async def snooze(call: PageCall) -> web.Response:
+    """Hold the owner's reminders back 1 or 3 working days, never past the due date, as the card's snooze."""
+    days = call.field("days")
+    if days not in SNOOZE_DAYS:
+        return await _detail(call, status=400, errors={"days": call.t("form.choice")}, typed={"days": days})
+    item = await get_assessment(call.session, call.caller, _id(call), call.now)
+    until = snooze_until(call.now, int(days), item.due_at, call.deps.api.policy().calendar)
+    return await _change(call, "snooze", {"snoozedUntil": until.isoformat()}, {"days": days},
+                         "flash.assessment_snoozed")
+
+
+@PAGES.page("POST", f"/assessments/{ID}/waive", access="admin")
+async def waive(call: PageCall) -> web.Response:
+    """An admin closes it as not needed, saying why."""
+    reason = call.field("reason")
+    return await _change(call, "waive", {"status": "waived", "reason": reason}, {"reason": reason},
+                         "flash.assessment_waived")
+
+
+async def _change(call: PageCall, form: str, body: dict[str, str], typed: dict[str, str], flash: str,
+                  required: Sequence[str] = ()) -> web.Response:
+    """`body` as a change at the version the page showed, then POST-redirect-GET; or the page again with what
+    was typed and the problems in its language."""
     try:
-        change = parse(AssessmentChange, {"version": call.field("version"), "status": "done", "evidence": evidence},
-                       call.t)
-        await change_assessment(call.session, call.caller, int(call.request.match_info["id"]), change, now=call.now,
+        missing = {name: call.t("form.missing") for name in required if not typed.get(name)}
+        if missing:
+            raise FormErrors(missing)
+        change = parse(AssessmentChange, {"version": call.field("version"), **body}, call.t)
+        await change_assessment(call.session, call.caller, _id(call), change, now=call.now,
                                 policy=call.deps.api.policy())
     except FormErrors as exc:
-        return await _detail(call, status=400, errors=exc.fields, evidence=evidence)
+        return await _detail(call, status=400, errors=exc.fields, typed=typed)
     except Refused as refused:
         if refused.status == 404:
             raise
-        errors = {name: say(message, call.t) for name, message in refused.messages.items()}
-        error = call.t("common.fix_fields") if errors else say(refused.message, call.t)
-        return await _detail(call, status=refused.status, errors=errors, evidence=evidence, error=error)
-    return call.redirect(f"/app/assessments/{call.request.match_info['id']}", flash="flash.assessment_done")
+        errors = {name: _said(name, message, call.t) for name, message in refused.messages.items()}
+        error = None if errors else _said(f"{refused.status}:{form}", refused.message, call.t)
+        return await _detail(call, status=refused.status, errors=errors, typed=typed, error=error)
+    return call.redirect(f"/app/assessments/{_id(call)}", flash=flash)
+
+
+def _said(about: str, message: str | Message, words: Words) -> str:
+    """`message` in the page's language: by its type, or (untyped) by what it is about; its English otherwise."""
+    key = _UNTYPED.get(about)
+    return words(key) if isinstance(message, str) and key is not None else say(message, words)
