@@ -20,6 +20,7 @@ from tests.admin.conftest import ADMIN, EMPLOYEE, MANAGER, AdminSite
 
 Example = Callable[[AdminSite], Awaitable[dict[str, Any]]]
 SIGNERS = (MANAGER, ADMIN)
+TEAMMATE = "sou.kamfai"  # in lei.mei's department, beside EMPLOYEE
 
 
 async def draft_campaign(site: AdminSite, title: str = "2026 私隱合規") -> int:
@@ -154,6 +155,31 @@ async def _done(site: AdminSite) -> dict[str, Any]:
             "data": {"version": "1", "evidence": "signed contract in the shared drive"}, "expect": 303}
 
 
+def _later_date(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
+
+
+async def _move_due(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/assessments/{await employees_assessment(site)}/due",
+            "data": {"version": "1", "dueAt": _later_date(40)}, "expect": 303}
+
+
+async def _hand_over(site: AdminSite) -> dict[str, Any]:
+    # sou.kamfai is in lei.mei's team, so the owner, her manager and an admin may all hand it to him.
+    return {"path": f"/app/assessments/{await employees_assessment(site)}/owner",
+            "data": {"version": "1", "owner": TEAMMATE}, "expect": 303}
+
+
+async def _snooze(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/assessments/{await employees_assessment(site)}/snooze",
+            "data": {"version": "1", "days": "1"}, "expect": 303}
+
+
+async def _waive(site: AdminSite) -> dict[str, Any]:
+    return {"path": f"/app/assessments/{await employees_assessment(site)}/waive",
+            "data": {"version": "1", "reason": "the payroll firm's contract was ended"}, "expect": 303}
+
+
 async def _new_assessment(site: AdminSite) -> dict[str, Any]:
     due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     return {"path": "/app/assessments", "data": {"title": "Transfer route: HR files to the Hangzhou processor",
@@ -180,5 +206,9 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", f"/reminder-rules/{RULE_TYPE}/reset"): _rule_reset,
     ("GET", f"/assessments/{ID}"): _assessment,
     ("POST", f"/assessments/{ID}/done"): _done,
+    ("POST", f"/assessments/{ID}/due"): _move_due,
+    ("POST", f"/assessments/{ID}/owner"): _hand_over,
+    ("POST", f"/assessments/{ID}/snooze"): _snooze,
+    ("POST", f"/assessments/{ID}/waive"): _waive,
     ("GET", "/rules-pack/versions/{version:[0-9]{1,9}}"): _pack_version,
 }
