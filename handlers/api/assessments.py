@@ -45,9 +45,7 @@ LATER_THAN_NOW = Message("must be later than now", "not_in_future")
 async def list_assessments(session: AsyncSession, caller: Caller, query: AssessmentQuery,
                            now: datetime) -> AssessmentPage:
     """One page of the assessments `caller` may see, filtered as `query` asks, soonest due first."""
-    owners = await visible_people(session, caller)
-    if query.owner is not None:
-        owners = {query.owner} if owners is None else owners & {query.owner}
+    owners = await visible_people(session, caller, query.owner)
     if owners is not None and not owners:
         return AssessmentPage(items=[], next_cursor=None)
     rows = await _page_rows(session, query, owners, now)

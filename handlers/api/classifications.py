@@ -27,20 +27,22 @@ from storage.directory import names_of
 from storage.models import Classification, ClassificationPrompt, SharedFile
 
 
-async def visible_people(session: AsyncSession, caller: Caller) -> set[str] | None:
-    """Whose classifications `caller` may see; None means everyone's."""
+async def visible_people(session: AsyncSession, caller: Caller, only: str | None = None) -> set[str] | None:
+    """Whose classifications `caller` may see, narrowed to `only` if given (a filter); None means everyone's."""
     if caller.role == "admin":
-        return None
-    if caller.role == "manager":
-        return await team_of(session, caller.user_id)
-    return {caller.user_id}
+        people = None
+    elif caller.role == "manager":
+        people = await team_of(session, caller.user_id)
+    else:
+        people = {caller.user_id}
+    if only is None:
+        return people
+    return {only} if people is None else people & {only}
 
 
 async def list_classifications(session: AsyncSession, caller: Caller, query: ClassificationQuery) -> ClassificationPage:
     """One page of the classifications `caller` may see, filtered as `query` asks."""
-    people = await visible_people(session, caller)
-    if query.person is not None:
-        people = {query.person} if people is None else people & {query.person}
+    people = await visible_people(session, caller, query.person)
     if people is not None and not people:
         return ClassificationPage(items=[], next_cursor=None)
     rows = await _page_rows(session, query, people)

@@ -153,9 +153,7 @@ async def _rows(
             level=query.level, status=query.status, person=query.person, since=query.since, until=query.until)
         return export_rows.classification_rows(session, caller, listing, chunk=chunk)
     if dataset == "assessments":
-        owners = await visible_people(session, caller)
-        if query.person is not None:
-            owners = {query.person} if owners is None else owners & {query.person}
+        owners = await visible_people(session, caller, query.person)
         return export_rows.assessment_rows(session, owners, status=query.assessment_status, now=now, chunk=chunk)
     return export_rows.audit_rows(session, action=query.action, actor=query.actor, chunk=chunk)
 
