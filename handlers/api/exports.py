@@ -30,11 +30,11 @@ from handlers.api.models import (
     PathModel,
     PromptStatus,
     QueryModel,
+    not_later,
 )
 from storage.audit import append_audit
 
 Dataset = Literal["data-flows", "classifications", "assessments", "audit-events"]
-AssessmentStatus = Literal["open", "in_progress", "done", "waived"]
 NEEDS: Final[dict[Dataset, Access]] = {
     "data-flows": "manager", "classifications": "employee", "assessments": "employee", "audit-events": "admin",
 }
@@ -72,7 +72,7 @@ class ExportQuery(QueryModel):
     def _after_since(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         since = info.data.get("since")
         if value is not None and since is not None and value <= since:
-            raise ValueError("must be later than `from`")
+            raise not_later("from")
         return value
 
 
