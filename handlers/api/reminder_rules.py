@@ -38,7 +38,7 @@ from handlers.reminders.rules import ASSESSMENT_TYPES, ReminderRule, default_rul
 from storage.assessments import save_rule
 from storage.audit import append_audit
 from storage.db import dialect_insert
-from storage.models import Assessment, ReminderRuleRow
+from storage.models import ReminderRuleRow
 
 _PART = re.compile(r"^([^\[]*)(.*)$")  # a path part and its [index] suffixes: escalation[1]
 
@@ -89,7 +89,7 @@ async def preview_reminders(session: AsyncSession, body: PreviewRequest, *, now:
     start = body.start or now
     until = start + timedelta(days=body.days)
     cards = await preview(session, policy, start, until - start, proposed)
-    items = await _preview_items(session, cards)
+    items = _preview_items(cards)
     by_kind = Counter({"lead": 0, "overdue": 0, "escalate": 0})
     by_kind.update(item.kind.partition(":")[0] for item in items)
     counts = PreviewCounts(reminders=len(items), messages=len(cards), recipients=len({c.recipient for c in cards}),
@@ -97,16 +97,10 @@ async def preview_reminders(session: AsyncSession, body: PreviewRequest, *, now:
     return PreviewOut(start=start, until=until, items=items, counts=counts)
 
 
-async def _preview_items(session: AsyncSession, cards: list[PreviewCard]) -> list[PreviewItem]:
-    ids = {line.assessment_id for card in cards for line in card.lines}
-    types: dict[int, str] = {}
-    if ids:
-        rows = await session.execute(select(Assessment.id, Assessment.type).where(Assessment.id.in_(sorted(ids))))
-        types = {id: kind for id, kind in rows.all()}
+def _preview_items(cards: list[PreviewCard]) -> list[PreviewItem]:
     return [PreviewItem(send_at=card.send_at, recipient=Person(user_id=card.recipient, name=card.name),
                         kind=line.kind, reason=line.reason,
-                        assessment=PreviewAssessment(id=line.assessment_id, title=line.title,
-                                                     type=types.get(line.assessment_id, "")))
+                        assessment=PreviewAssessment(id=line.assessment_id, title=line.title, type=line.type))
             for card in cards for line in card.lines]
 
 

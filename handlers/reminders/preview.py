@@ -14,6 +14,7 @@ from handlers.reminders.planner import AssessmentView, digest, plan
 from handlers.reminders.rules import ReminderRule
 from handlers.reminders.schedule import effective_rule, recipients
 from storage import assessments
+from storage.models import Assessment
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class PreviewLine:
     title: str
     kind: str
     reason: str
+    type: str  # the assessment's type
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,9 @@ async def preview(session: AsyncSession, policy: OrgPolicy, at: datetime,
 
     `rules` (by assessment type) stand in for the effective ones: what an unsaved rule would send."""
     planned = []
-    titles: dict[int, str] = {}
+    by_id: dict[int, Assessment] = {}
     for assessment in await assessments.open_assessments(session):
-        titles[assessment.id] = assessment.title
+        by_id[assessment.id] = assessment
         rule = (rules or {}).get(assessment.type) or await effective_rule(session, assessment.type)
         view = AssessmentView(id=assessment.id, type=assessment.type, owner=assessment.owner,
                               due_at=assessment.due_at, status=assessment.status,
@@ -51,6 +53,7 @@ async def preview(session: AsyncSession, policy: OrgPolicy, at: datetime,
                 planned.append((recipient, reminder))
     cards = []
     for (recipient, send_at), group in sorted(digest(planned).items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        lines = tuple(PreviewLine(r.assessment_id, titles[r.assessment_id], r.kind, r.reason) for r in group)
+        lines = tuple(PreviewLine(r.assessment_id, by_id[r.assessment_id].title, r.kind, r.reason,
+                                  by_id[r.assessment_id].type) for r in group)
         cards.append(PreviewCard(recipient, await display_name(session, recipient), send_at, lines))
     return cards
