@@ -3,7 +3,7 @@ and its frozen report and certificate."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
 from aiohttp import web
@@ -12,6 +12,7 @@ from bot.admin.forms import FormErrors, next_page_url, parse, say
 from bot.admin.registry import PAGES, PageCall, PageNotFound
 from bot.admin.render import coerce
 from bot.downloads import download_response
+from handlers.api.caller import Caller
 from handlers.api.signoff import (
     CampaignNotFound,
     InvalidCampaign,
@@ -27,6 +28,7 @@ from handlers.api.signoff import (
     start_campaign,
 )
 from handlers.api.signoff_models import CampaignCreate, CampaignOut, CampaignQuery
+from handlers.context import HandlerContext
 from handlers.signoff.campaign import CampaignError
 from storage import directory
 from storage.models import SUPPORTED_LANGUAGES
@@ -112,33 +114,32 @@ async def _detail(call: PageCall, error: str | None, status: int = 200) -> web.R
 @PAGES.page("POST", f"/campaigns/{ID}/start", access="admin")
 async def start(call: PageCall) -> web.Response:
     """Freezes the snapshot and queues the signers' cards; they go out once this request commits."""
-    ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"start:{_id(call)}")
-    try:
-        await _found(start_campaign(ctx, call.caller, _id(call)))
-    except CampaignError:
-        return await _detail(call, "campaigns.cannot_start", status=409)
-    return call.redirect(f"/app/campaigns/{_id(call)}", flash="flash.campaign_started")
+    return await _act(call, "start", start_campaign, "campaigns.cannot_start", "flash.campaign_started")
 
 
 @PAGES.page("POST", f"/campaigns/{ID}/restart", access="admin")
 async def restart(call: PageCall) -> web.Response:
-    """A new round after a rejection: a new snapshot, the same signers, new cards."""
-    ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"restart:{_id(call)}")
-    try:
-        renewed = await _found(restart_campaign(ctx, call.caller, _id(call)))
-    except CampaignError:
-        return await _detail(call, "campaigns.cannot_restart", status=409)
-    return call.redirect(f"/app/campaigns/{renewed.id}", flash="flash.campaign_restarted")
+    """A new round after a rejection: a new snapshot, the same signers, new cards; it leads to the new round."""
+    return await _act(call, "restart", restart_campaign, "campaigns.cannot_restart", "flash.campaign_restarted")
 
 
 @PAGES.page("POST", f"/campaigns/{ID}/cancel", access="admin")
 async def cancel(call: PageCall) -> web.Response:
-    ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"cancel:{_id(call)}")
+    return await _act(call, "cancel", cancel_campaign, "campaigns.cannot_cancel", "flash.campaign_cancelled")
+
+
+CampaignAction = Callable[[HandlerContext, Caller, int], Awaitable[CampaignOut]]
+
+
+async def _act(call: PageCall, action: str, change: CampaignAction, refused: str, flash: str) -> web.Response:
+    """`change` the campaign, then show the campaign it answers with (a restart's new round); in the wrong state,
+    the campaign page again with the `refused` words (409)."""
+    ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"{action}:{_id(call)}")
     try:
-        await _found(cancel_campaign(ctx, call.caller, _id(call)))
+        changed = await _found(change(ctx, call.caller, _id(call)))
     except CampaignError:
-        return await _detail(call, "campaigns.cannot_cancel", status=409)
-    return call.redirect(f"/app/campaigns/{_id(call)}", flash="flash.campaign_cancelled")
+        return await _detail(call, refused, status=409)
+    return call.redirect(f"/app/campaigns/{changed.id}", flash=flash)
 
 
 @PAGES.page("GET", f"/campaigns/{ID}/report", access="admin")
