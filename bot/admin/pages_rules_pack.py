@@ -8,6 +8,7 @@ from bot.admin.forms import FormErrors, parse
 from bot.admin.registry import PAGES, PageCall, PageNotFound
 from handlers.api.rules_pack import (
     PackProblem,
+    RulesPackOut,
     RulesPackStale,
     RulesPackText,
     RulesPackUpdate,
@@ -15,7 +16,7 @@ from handlers.api.rules_pack import (
     get_active,
     get_version,
     list_versions,
-    problem_message,
+    pack_problems,
     save,
     validate,
 )
@@ -25,13 +26,13 @@ from handlers.rules.pack import RulesPackError
 @PAGES.page("GET", "/rules-pack", access="admin", nav="nav.rules_pack")
 async def rules_pack(call: PageCall) -> web.Response:
     active = await get_active(call.session)
-    return await _editor(call, text=active.text, based_on=str(active.version), note="")
+    return await _editor(call, text=active.text, based_on=str(active.version), note="", active=active)
 
 
 async def _editor(call: PageCall, *, text: str, based_on: str, note: str, status: int = 200,
                   problems: list[PackProblem] | None = None, valid: bool = False, error: str | None = None,
-                  errors: dict[str, str] | None = None) -> web.Response:
-    return call.render("rules_pack.html", status=status, active=await get_active(call.session),
+                  errors: dict[str, str] | None = None, active: RulesPackOut | None = None) -> web.Response:
+    return call.render("rules_pack.html", status=status, active=active or await get_active(call.session),
                        versions=(await list_versions(call.session)).items, text=text, based_on=based_on, note=note,
                        problems=problems or [], valid=valid, error=error, errors=errors or {})
 
@@ -50,8 +51,8 @@ async def edit_rules_pack(call: PageCall) -> web.Response:
     except FormErrors as exc:
         return await _editor(call, text=text, based_on=based_on, note=note, status=400, errors=exc.fields)
     except RulesPackError as exc:
-        problems = [PackProblem(line=p.line, message=problem_message(p)) for p in exc.problems]
-        return await _editor(call, text=text, based_on=based_on, note=note, status=400, problems=problems)
+        return await _editor(call, text=text, based_on=based_on, note=note, status=400,
+                             problems=pack_problems(exc))
     except RulesPackStale:
         return await _editor(call, text=text, based_on=based_on, note=note, status=409,
                              error=call.t("rules_pack.stale"))

@@ -86,9 +86,14 @@ class RulesPackVersionMissing(LookupError):
     """No saved version has that number."""
 
 
-def problem_message(problem: Problem) -> str:
+def _problem_message(problem: Problem) -> str:
     """`path: reason` of one problem, without its line."""
     return f"{problem.path}: {problem.reason}" if problem.path else problem.reason
+
+
+def pack_problems(exc: RulesPackError) -> list[PackProblem]:
+    """Each problem of a refused pack with its line, as POST /rules-pack/validate and the editor show them."""
+    return [PackProblem(line=p.line, message=_problem_message(p)) for p in exc.problems]
 
 
 async def get_active(session: AsyncSession) -> RulesPackOut:
@@ -127,8 +132,7 @@ async def validate(session: AsyncSession, body: RulesPackText) -> RulesPackValid
     try:
         await check_submission(session, body.text)
     except RulesPackError as exc:
-        problems = [PackProblem(line=p.line, message=problem_message(p)) for p in exc.problems]
-        return RulesPackValidation(valid=False, problems=problems)
+        return RulesPackValidation(valid=False, problems=pack_problems(exc))
     return RulesPackValidation(valid=True, problems=[])
 
 
