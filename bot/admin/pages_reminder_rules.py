@@ -17,7 +17,7 @@ from bot.admin.forms import say
 from bot.admin.registry import PAGES, PageCall
 from bot.admin.render import Words
 from handlers.api.refusals import Refused
-from handlers.api.reminder_rule_models import PreviewOut, PreviewRequest, RuleOut, RuleReplacement
+from handlers.api.reminder_rule_models import PreviewOut, PreviewRequest, RuleItem, RuleOut, RuleReplacement
 from handlers.api.reminder_rules import list_rules, preview_reminders, replace_rule, reset_rule
 from handlers.reminders.rules import ASSESSMENT_TYPES
 
@@ -99,9 +99,14 @@ async def reminder_rules(call: PageCall) -> web.Response:
     return call.render("reminder_rules.html", rules=(await list_rules(call.session)).items)
 
 
+async def _rule_item(call: PageCall, kind: str) -> RuleItem:
+    return next(i for i in (await list_rules(call.session)).items if i.assessment_type == kind)
+
+
 async def _editor(call: PageCall, kind: str, values: dict[str, str], status: int = 200,
-                  errors: dict[str, str] | None = None, preview: PreviewOut | None = None) -> web.Response:
-    item = next(i for i in (await list_rules(call.session)).items if i.assessment_type == kind)
+                  errors: dict[str, str] | None = None, preview: PreviewOut | None = None,
+                  item: RuleItem | None = None) -> web.Response:
+    item = item or await _rule_item(call, kind)
     if preview is None and not errors:
         preview = (await proposed_preview(call, kind, rule_from_form(lambda name: values.get(name, ""))))[0]
     return call.render("reminder_rule.html", status=status, item=item, kind=kind, values=values, errors=errors or {},
@@ -112,8 +117,8 @@ async def _editor(call: PageCall, kind: str, values: dict[str, str], status: int
 @PAGES.page("GET", f"/reminder-rules/{TYPE}", access="admin")
 async def reminder_rule(call: PageCall) -> web.Response:
     kind = _type(call)
-    item = next(i for i in (await list_rules(call.session)).items if i.assessment_type == kind)
-    return await _editor(call, kind, form_values(item.rule))
+    item = await _rule_item(call, kind)
+    return await _editor(call, kind, form_values(item.rule), item=item)
 
 
 @PAGES.page("POST", f"/reminder-rules/{TYPE}", access="admin")
