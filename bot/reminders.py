@@ -189,7 +189,7 @@ class ReminderDispatcher:
         async with self._sessions() as session:
             channel = (await effective_rule(session, items[0].type)).channel
             person = await directory.get_user(session, recipient)
-            pack = await current_pack(session)
+            pack = await current_pack(session) if channel == "todo" else None  # the to-dos cite the law
         if channel == "work_notice" and self._agent_id:
             text = (content.markdown + "\n\n" + card_id[-8:])[:1800]  # DingTalk drops repeats of one text a day
             message = {"msgtype": "markdown", "markdown": {"title": content.title, "text": text}}
