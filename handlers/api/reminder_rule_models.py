@@ -8,30 +8,38 @@ request body carries it as a plain object and a bad one is a 400 naming `rule.<f
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, get_args
 
 from pydantic import Field, WithJsonSchema
 
 from handlers.api.models import ApiDatetime, BodyModel, PathModel, Person, WireModel
-from handlers.reminders.rules import ASSESSMENT_TYPES, MAX_WORKING_DAYS, AssessmentType, Channel, EscalationTarget
+from handlers.reminders.rules import (
+    ASSESSMENT_TYPES,
+    HH_MM,
+    MAX_LEAD_DAYS,
+    MAX_WORKING_DAYS,
+    AssessmentType,
+    Channel,
+    EscalationTarget,
+)
 
 MAX_PREVIEW_DAYS: Final = 31
 
 _WORKING_DAYS: Final = {"type": "integer", "minimum": 1, "maximum": MAX_WORKING_DAYS}
 _STEP_SCHEMA: Final = {"type": "object", "additionalProperties": False, "required": ["afterWorkingDays", "to"],
                        "properties": {"afterWorkingDays": _WORKING_DAYS,
-                                      "to": {"type": "string", "enum": ["manager", "admins"]}}}
+                                      "to": {"type": "string", "enum": list(get_args(EscalationTarget))}}}
 RULE_SCHEMA: Final = {
     "type": "object", "additionalProperties": False,
     "description": "a reminder rule; members left out take the built-in defaults",
     "properties": {
-        "leadDays": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 366},
+        "leadDays": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_LEAD_DAYS},
                      "description": "remind the owner this many days before the due date (distinct)"},
         "overdueEveryWorkingDays": _WORKING_DAYS,
         "escalation": {"type": "array", "items": _STEP_SCHEMA, "description": "strictly later step after step"},
-        "channel": {"type": "string", "enum": ["card", "work_notice", "todo"]},
-        "quietStart": {"type": "string", "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$", "description": "HH:MM"},
-        "quietEnd": {"type": "string", "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$", "description": "HH:MM"},
+        "channel": {"type": "string", "enum": list(get_args(Channel))},
+        "quietStart": {"type": "string", "pattern": HH_MM.pattern, "description": "HH:MM"},
+        "quietEnd": {"type": "string", "pattern": HH_MM.pattern, "description": "HH:MM"},
     },
 }
 RuleBody = Annotated[dict[str, Any], WithJsonSchema(RULE_SCHEMA)]

@@ -42,7 +42,7 @@ EscalationTarget = Literal["manager", "admins"]
 MAX_LEAD_DAYS = 366
 # The planner counts working days one by one; a bigger count is a typo, and would hold the bot up while counted.
 MAX_WORKING_DAYS = 366
-_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")  # quiet hours on the org's clock
 
 
 class _Strict(BaseModel):
@@ -104,7 +104,7 @@ class ReminderRule(_Strict):
                 raise PydanticCustomError("quiet_hours_minutes",
                                           "quiet hours are whole minutes on the org's clock, with no timezone")
             return value
-        if not isinstance(value, str) or not _HH_MM.match(value):
+        if not isinstance(value, str) or not HH_MM.match(value):
             raise PydanticCustomError("quiet_hours_format",
                                       "quiet hours must be given as HH:MM (00:00 to 23:59), got {given}",
                                       {"given": repr(value)})
