@@ -33,6 +33,7 @@ from handlers.context import HandlerContext, OrgPolicy
 from handlers.inbound import UserId
 from handlers.reminders.actions import tell_assigned
 from handlers.reminders.schedule import replan
+from handlers.signoff.snapshot import linked_classification
 from storage import assessments, reminders
 from storage import directory as people
 from storage.assessments import ACTIVE_STATUSES, CLOSED_STATUSES
@@ -153,8 +154,8 @@ def not_in_directory(owner: str) -> Message:
 async def check_linked_classification(session: AsyncSession, caller: Caller, data_flow: dict[str, Any]) -> None:
     """A `classification` in `data_flow` makes the assessment cover that flow in the register and the sign-off
     snapshot (`flow_classification`), so it must name one the caller can see."""
-    linked = data_flow.get("classification")
-    if not isinstance(linked, int) or isinstance(linked, bool):
+    linked = linked_classification(data_flow)
+    if linked is None:
         return  # not read as a link
     prompt = ClassificationPrompt
     asked = await session.scalar(select(prompt.asked_user).join(Classification, Classification.prompt_id == prompt.id)

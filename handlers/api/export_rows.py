@@ -17,6 +17,7 @@ from handlers.api.classifications import list_classifications
 from handlers.api.data_flows import DataFlowQuery, list_data_flows
 from handlers.api.export_sheets import Row
 from handlers.api.models import ClassificationQuery
+from handlers.signoff.snapshot import linked_classification
 from storage.assessments import ACTIVE_STATUSES
 from storage.audit import audit_timestamp, canonical_json, list_audit
 from storage.directory import names_of
@@ -100,11 +101,9 @@ async def assessment_rows(
 
 def _assessment_row(a: Assessment, names: dict[str, str], now: datetime) -> Row:
     flow: dict[str, Any] = a.data_flow
-    classification = flow.get("classification")
     return (
         a.id, a.title, a.type, a.status, a.owner, names.get(a.owner, a.owner), a.due_at,
-        a.status in ACTIVE_STATUSES and a.due_at < now, a.source, a.obligation_id,
-        classification if isinstance(classification, int) and not isinstance(classification, bool) else None,
+        a.status in ACTIVE_STATUSES and a.due_at < now, a.source, a.obligation_id, linked_classification(flow),
         _text(flow.get("file")), _text(flow.get("destination")), a.evidence, a.waived_reason,
         a.created_by, names.get(a.created_by, a.created_by), a.created_at, a.updated_at, a.closed_at,
     )

@@ -127,7 +127,12 @@ def flow_classification(assessment: Assessment, pending: Mapping[int, PendingObl
     source = pending.get(assessment.pending_obligation_id or -1)
     if source is not None:
         return source.classification_id if source.scope == "flow" else None
-    linked = assessment.data_flow.get("classification")
+    return linked_classification(assessment.data_flow)
+
+
+def linked_classification(data_flow: Mapping[str, Any]) -> int | None:
+    """The classification id a hand-made assessment's `data_flow` names, if it names one (an integer)."""
+    linked = data_flow.get("classification")
     return linked if isinstance(linked, int) and not isinstance(linked, bool) else None
 
 
