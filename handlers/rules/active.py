@@ -51,8 +51,9 @@ def default_text() -> str:
     return resources.files("handlers.rules").joinpath(DEFAULT_PACK_FILE).read_text(encoding="utf-8")
 
 
+@cache
 def shipped() -> ActivePack:
-    """The shipped default as version 0."""
+    """The shipped default as version 0 (hashed once: every request reads it while no pack is saved)."""
     return ActivePack(DEFAULT_VERSION, text_sha256(default_text()), default_pack())
 
 

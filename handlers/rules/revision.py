@@ -13,7 +13,7 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 from yaml.nodes import Node
 
-from handlers.rules.active import default_text, text_sha256
+from handlers.rules.active import shipped, text_sha256
 from handlers.rules.models import RulesPack
 from handlers.rules.pack import RulesPackError, default_pack, load_pack
 from handlers.rules.source import Problem, line_of, parse
@@ -66,7 +66,7 @@ def _difference(wanted: Sequence[str], got: Sequence[str]) -> str:
 
 async def _version_problems(session: AsyncSession, pack: RulesPack, root: Node, text: str) -> list[Problem]:
     sha256 = text_sha256(text)
-    if pack.version == default_pack().version and sha256 != text_sha256(default_text()):
+    if pack.version == default_pack().version and sha256 != shipped().sha256:
         taken = "the shipped pack"
     else:
         clash = [ref.id for ref in await rules_packs.versions_named(session, pack.version) if ref.sha256 != sha256]
