@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DirectoryDepartment, DirectoryUser
+
+_TEAMS: Final = "api.teams"  # session.info key
 
 
 async def team_of(session: AsyncSession, manager_id: str) -> set[str]:
@@ -16,7 +19,16 @@ async def team_of(session: AsyncSession, manager_id: str) -> set[str]:
 
     Below means: a direct report, or a member of a department they head (or of its sub-departments), and
     recursively the same for each of those. Former staff stay in, since their records still belong to the team.
+    Worked out once per session (one request): a request may ask several times (may they see it, may they
+    hand it to that person), and each answer reads the whole directory.
     """
+    teams: dict[str, set[str]] = session.info.setdefault(_TEAMS, {})
+    if manager_id not in teams:
+        teams[manager_id] = await _team_of(session, manager_id)
+    return set(teams[manager_id])
+
+
+async def _team_of(session: AsyncSession, manager_id: str) -> set[str]:
     users = (await session.execute(
         select(DirectoryUser.user_id, DirectoryUser.manager_user_id, DirectoryUser.dept_ids,
                DirectoryUser.leader_in_depts))).all()
