@@ -23,9 +23,10 @@ from handlers.api.models import QueryModel, WireModel
 from handlers.rules.active import current_pack
 from handlers.rules.models import RulesPack
 from handlers.rules.pack import default_pack
-from handlers.signoff.snapshot import data_flow_register, flow_classification
+from handlers.signoff.snapshot import data_flow_register, flow_classifications
+from handlers.signoff.tally import latest_answers, pairs_of
 from storage.directory import names_of
-from storage.models import Assessment, Classification, ClassificationPrompt, PendingObligation
+from storage.models import Assessment, Classification, ClassificationPrompt
 
 DESTINATIONS: Final = tuple(default_pack().vocabulary.destinations)
 CoverageFilter = Literal["open", "in_progress", "done", "waived", "none"]
@@ -95,16 +96,13 @@ async def list_data_flows(
     """The register of data flows `caller` may see, filtered as `query` asks."""
     pack = pack or await current_pack(session)  # the pack the sign-off snapshot uses too
     people = await visible_people(session, caller)
-    answers = await _answers(session, people)
-    by_file = {record.file_id: record for record in answers}  # in answer order, so the latest per file wins
-    latest = [by_file[file_id] for file_id in sorted(by_file)]
-    pending = list(await session.scalars(select(PendingObligation).order_by(PendingObligation.id)))
+    latest = await latest_answers(session, people)
     assessments = list(await session.scalars(select(Assessment).order_by(Assessment.id)))
-    if people is not None:
-        visible = {record.id for record in answers}
-        by_pending = {row.id: row for row in pending}
-        assessments = [a for a in assessments if flow_classification(a, by_pending) in visible]
-    rows = await data_flow_register(session, pack, latest, assessments, pending)
+    if people is not None:  # only assessments taken up for the team's own answers
+        covered = await flow_classifications(session, assessments)
+        visible = await pairs_of(session, covered.values(), people)
+        assessments = [a for a in assessments if covered.get(a.id) in visible]
+    rows = await data_flow_register(session, pack, latest, assessments)
     stats = await _pair_stats(session, people)
     names = await names_of(session, {a["owner"] for row in rows for a in row["assessments"]})
     items = [_item(pack, row, stats[(row["destination"], row["personal_data"])], names) for row in rows]
@@ -117,12 +115,6 @@ def _people_filter(stmt: Any, people: Collection[str] | None) -> Any:
         return stmt
     return (stmt.join(ClassificationPrompt, ClassificationPrompt.id == Classification.prompt_id)
             .where(ClassificationPrompt.asked_user.in_(sorted(people))))
-
-
-async def _answers(session: AsyncSession, people: Collection[str] | None) -> list[Classification]:
-    """Every answer to a question asked of `people` (everyone's for None), oldest first."""
-    stmt = _people_filter(select(Classification), people)
-    return list(await session.scalars(stmt.order_by(Classification.classified_at, Classification.id)))
 
 
 async def _pair_stats(

@@ -15,38 +15,42 @@ from handlers.rules.active import current_pack
 from handlers.rules.answers import ClassificationAnswer, UnknownAnswerError
 from handlers.rules.evaluate import evaluate
 from handlers.rules.models import RulesPack
+from handlers.signoff.tally import (
+    LatestAnswers,
+    Pair,
+    latest_answers,
+    open_obligation_counts,
+    pairs_of,
+    pending_by_id,
+)
 from storage.assessments import ACTIVE_STATUSES
 from storage.audit import audit_timestamp, canonical_json
 from storage.models import (
     ASSESSMENT_STATUSES,
     PROMPT_STATUSES,
     Assessment,
-    Classification,
     ClassificationPrompt,
     PendingObligation,
     SharedFile,
 )
 
-# Pending obligations nobody has closed: not taken up yet, only listed, or taken up by live work.
-_OPEN_OBLIGATION_STATUSES: Final = ("pending", "noted")
 _ROUTE_TYPE: Final = "transfer_route"
 
 
 async def take_snapshot(session: AsyncSession, *, now: datetime, campaign: Mapping[str, object]) -> dict[str, Any]:
     """The register as it stands at `now`, as JSON-able data in a deterministic order."""
     pack = await current_pack(session)
-    latest = await _latest_classifications(session)
+    latest = await latest_answers(session)
     assessments = list(await session.scalars(select(Assessment).order_by(Assessment.id)))
-    pending = list(await session.scalars(select(PendingObligation).order_by(PendingObligation.id)))
     return {
         "taken_at": audit_timestamp(now),
         "campaign": _campaign(campaign),
         "policy_version": _optional_text(campaign.get("policy_version")),
         "rules_pack": {"name": pack.pack, "version": pack.version},
         "classifications": await _classification_counts(session, pack, latest),
-        "register": await data_flow_register(session, pack, latest, assessments, pending),
+        "register": await data_flow_register(session, pack, latest, assessments),
         "assessments": _assessment_counts(assessments, now),
-        "obligations": _open_obligations(pack, pending, assessments),
+        "obligations": _open_obligations(pack, await open_obligation_counts(session)),
     }
 
 
@@ -75,13 +79,6 @@ def _optional_text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-async def _latest_classifications(session: AsyncSession) -> list[Classification]:
-    """Each file's latest answer, by file id: a reclassified file counts once, as it stands now."""
-    stmt = select(Classification).order_by(Classification.classified_at, Classification.id)
-    by_file = {record.file_id: record for record in await session.scalars(stmt)}
-    return [by_file[file_id] for file_id in sorted(by_file)]
-
-
 def _ordered_counts(counts: Counter[str], known: Iterable[str]) -> dict[str, int]:
     """Every known value (zero included) in vocabulary order, then values the pack no longer knows."""
     ordered = {value: counts.get(value, 0) for value in known}
@@ -90,9 +87,7 @@ def _ordered_counts(counts: Counter[str], known: Iterable[str]) -> dict[str, int
     return ordered
 
 
-async def _classification_counts(
-    session: AsyncSession, pack: RulesPack, latest: list[Classification]
-) -> dict[str, Any]:
+async def _classification_counts(session: AsyncSession, pack: RulesPack, latest: LatestAnswers) -> dict[str, Any]:
     files = int(await session.scalar(select(func.count(SharedFile.id))) or 0)
     rows = await session.execute(
         select(ClassificationPrompt.status, func.count(ClassificationPrompt.id)).group_by(ClassificationPrompt.status)
@@ -100,26 +95,35 @@ async def _classification_counts(
     questions = Counter({str(status): int(count) for status, count in rows.all()})
     return {
         "files": files,
-        "classified": len(latest),
-        "unclassified": max(files - len(latest), 0),
-        "by_level": _ordered_counts(Counter(r.level for r in latest), pack.vocabulary.levels),
-        "by_personal_data": _ordered_counts(Counter(r.personal_data for r in latest), pack.vocabulary.personal_data),
+        "classified": latest.classified,
+        "unclassified": max(files - latest.classified, 0),
+        "by_level": _ordered_counts(latest.count_by(2), pack.vocabulary.levels),
+        "by_personal_data": _ordered_counts(latest.count_by(1), pack.vocabulary.personal_data),
         "questions": _ordered_counts(questions, PROMPT_STATUSES),
     }
 
 
-def _routes(pack: RulesPack, records: list[Classification], flow: Mapping[int, set[str]]) -> list[dict[str, Any]]:
-    """The transfer-route obligations the pack attaches to these answers, plus those recorded for their flow."""
-    found: set[str] = set()
-    for record in records:
-        found.update(flow.get(record.id, ()))
+def _routes(pack: RulesPack, pair: Pair, levels: Iterable[str], recorded: set[str]) -> list[dict[str, Any]]:
+    """The transfer-route obligations the pack attaches to this flow's answers (at each of their levels), plus
+    those recorded for them."""
+    found = set(recorded)
+    destination, personal = pair
+    for level in levels:
         try:
-            answer = ClassificationAnswer(record.level, record.personal_data, record.destination)
+            answer = ClassificationAnswer(level, personal, destination)
             found.update(item.id for item in evaluate(pack, answer).flow)
         except UnknownAnswerError:
             continue  # answered under an older pack; its recorded flow obligations still count
     routes = [i for i, o in pack.obligations.items() if i in found and o.assessment_type == _ROUTE_TYPE]
     return [{"id": i, "cite": pack.obligations[i].cite, "options": list(pack.obligations[i].options)} for i in routes]
+
+
+async def flow_classifications(session: AsyncSession, assessments: Iterable[Assessment]) -> dict[int, int]:
+    """Assessment id -> the classification whose data flow it is about, for those about one."""
+    listed = list(assessments)
+    pending = await pending_by_id(session, (a.pending_obligation_id for a in listed))
+    found = {a.id: flow_classification(a, pending) for a in listed}
+    return {assessment_id: cid for assessment_id, cid in found.items() if cid is not None}
 
 
 def flow_classification(assessment: Assessment, pending: Mapping[int, PendingObligation]) -> int | None:
@@ -137,26 +141,21 @@ def linked_classification(data_flow: Mapping[str, Any]) -> int | None:
 
 
 async def data_flow_register(
-    session: AsyncSession, pack: RulesPack, latest: list[Classification], assessments: list[Assessment],
-    pending: list[PendingObligation],
+    session: AsyncSession, pack: RulesPack, latest: LatestAnswers, assessments: list[Assessment]
 ) -> list[dict[str, Any]]:
     """One row per (destination, personal data) pair, in vocabulary order, with routes and assessments."""
-    pairs: dict[tuple[str, str], list[Classification]] = {}
-    for record in latest:
-        pairs.setdefault((record.destination, record.personal_data), []).append(record)
-    every = await session.execute(select(Classification.id, Classification.destination, Classification.personal_data))
-    pair_of = {cid: (destination, personal) for cid, destination, personal in every.all()}
-    by_pending = {row.id: row for row in pending}
-    # Classification.obligation_ids mixes in org-wide ones (DingTalk's own transfer); only flow rows say whose.
-    flow: dict[int, set[str]] = {}
-    for row in pending:
-        if row.scope == "flow" and row.classification_id is not None:
-            flow.setdefault(row.classification_id, set()).add(row.obligation_id)
-    linked: dict[tuple[str, str], list[Assessment]] = {}
+    covered = await flow_classifications(session, assessments)
+    pair_of = await pairs_of(session, covered.values())
+    linked: dict[Pair, list[Assessment]] = {}
     for assessment in assessments:
-        pair = pair_of.get(flow_classification(assessment, by_pending) or -1)
+        pair = pair_of.get(covered.get(assessment.id) or -1)
         if pair is not None:
             linked.setdefault(pair, []).append(assessment)
+    levels: dict[Pair, list[str]] = {}
+    files: Counter[Pair] = Counter()
+    for (destination, personal, level), count in latest.files.items():
+        levels.setdefault((destination, personal), []).append(level)
+        files[(destination, personal)] += count
     destinations, kinds = list(pack.vocabulary.destinations), list(pack.vocabulary.personal_data)
 
     def order(pair: tuple[str, str]) -> tuple[int, str, int, str]:
@@ -165,15 +164,15 @@ async def data_flow_register(
                 kinds.index(p) if p in kinds else len(kinds), p)
 
     rows = []
-    for pair in sorted(pairs, key=order):
+    for pair in sorted(latest.pairs(), key=order):
         destination, personal = pair
         term = pack.vocabulary.destinations.get(destination)
         rows.append({
             "destination": destination,
             "personal_data": personal,
-            "files": len(pairs[pair]),
+            "files": files[pair],
             "leaves_macau": term.leaves_macau if term is not None else None,
-            "routes": _routes(pack, pairs[pair], flow),
+            "routes": _routes(pack, pair, sorted(levels[pair]), latest.flow_obligations.get(pair, set())),
             "assessments": [
                 {"id": a.id, "title": a.title, "type": a.type, "status": a.status, "owner": a.owner}
                 for a in linked.get(pair, [])
@@ -197,25 +196,17 @@ def _assessment_counts(assessments: list[Assessment], now: datetime) -> dict[str
     }
 
 
-def _open_obligations(
-    pack: RulesPack, pending: list[PendingObligation], assessments: list[Assessment]
-) -> list[dict[str, Any]]:
+def _open_obligations(pack: RulesPack, counts: Mapping[str, tuple[int, set[str]]]) -> list[dict[str, Any]]:
     """Obligations still open, one entry per obligation id in pack order, with how many times each is open."""
-    live = {a.pending_obligation_id for a in assessments if a.status in ACTIVE_STATUSES}
-    counts: Counter[str] = Counter()
-    scopes: dict[str, set[str]] = {}
-    for row in pending:
-        if row.status in _OPEN_OBLIGATION_STATUSES or (row.status == "assessed" and row.id in live):
-            counts[row.obligation_id] += 1
-            scopes.setdefault(row.obligation_id, set()).add(row.scope)
     known = [i for i in pack.obligations if i in counts]
     result = []
     for obligation_id in known + sorted(set(counts) - set(known)):
         obligation = pack.obligations.get(obligation_id)
+        count, scopes = counts[obligation_id]
         result.append({
             "id": obligation_id,
-            "count": counts[obligation_id],
-            "scope": "/".join(sorted(scopes[obligation_id])),
+            "count": count,
+            "scope": "/".join(sorted(scopes)),
             "cite": obligation.cite if obligation is not None else None,
             "basis": obligation.basis if obligation is not None else None,
         })
