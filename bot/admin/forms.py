@@ -29,7 +29,8 @@ _WORDED: dict[str, tuple[str, str | None]] = {
         "lead_days_range", "lead_days_repeated", "escalation_order", "quiet_hours_format", "quiet_hours_equal",
         "not_in_future", "signer_unknown", "signer_repeated", "owner_unknown", "due_format", "due_needs_offset",
         "year_range", "control_characters", "one_line", "cursor_invalid", "range_order", "blank",
-        "evidence_required", "assessment_changed", "assessment_closed")},
+        "evidence_required", "assessment_changed", "assessment_closed", "reason_required", "owner_already",
+        "waive_admins_only", "move_due_not_allowed", "owner_outside_team", "snooze_overdue", "snooze_range")},
 }
 
 

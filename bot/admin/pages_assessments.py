@@ -19,7 +19,7 @@ from handlers.api.assessment_changes import change_assessment
 from handlers.api.assessment_models import AssessmentChange, AssessmentItem, AssessmentQuery, NewAssessment
 from handlers.api.assessments import assessment_history, create_assessment, get_assessment, list_assessments
 from handlers.api.caller import Caller
-from handlers.api.refusals import Message, Refused
+from handlers.api.refusals import Refused
 from handlers.api.team import team_of
 from handlers.reminders.actions import SNOOZE_DAYS
 from handlers.reminders.planner import snooze_until
@@ -29,11 +29,7 @@ from storage.assessments import ACTIVE_STATUSES
 from storage.models import AssessmentStatus, DirectoryUser
 
 ID: Final = "{id:[0-9]{1,18}}"
-# What the use case says without a type of its own yet, worded by what it is about: the field at fault, or the
-# form a 403 turned down (each form is refused for one reason: who may use it).
-_UNTYPED: Final = {"reason": "assessments.reason_required", "owner": "assessments.owner_already",
-                   "snoozedUntil": "assessments.snooze_impossible", "403:due": "assessments.only_managers_move",
-                   "403:owner": "assessments.only_team"}
+# The form each field belongs to, to name it when a refusal comes back after its form stopped being shown.
 _FORM_OF: Final = {"evidence": "assessments.mark_done", "dueAt": "assessments.move_due",
                    "owner": "assessments.hand_over", "days": "assessments.snooze", "snoozedUntil": "assessments.snooze",
                    "reason": "assessments.waive"}
@@ -172,7 +168,7 @@ def _id(call: PageCall) -> int:
 async def mark_done(call: PageCall) -> web.Response:
     """The owner marks it done with what shows it (evidence), at the version the page showed."""
     evidence = call.field("evidence")
-    return await _change(call, "done", {"status": "done", "evidence": evidence}, {"evidence": evidence},
+    return await _change(call, {"status": "done", "evidence": evidence}, {"evidence": evidence},
                          "flash.assessment_done")
 
 
@@ -180,7 +176,7 @@ async def mark_done(call: PageCall) -> web.Response:
 async def move_due_date(call: PageCall) -> web.Response:
     """The owner's manager or an admin gives a new due date: 18:00 on the org's clock that day."""
     due = call.field("dueAt")
-    return await _change(call, "due", {"dueAt": _evening(due, call)}, {"dueAt": due},
+    return await _change(call, {"dueAt": _evening(due, call)}, {"dueAt": due},
                          "flash.assessment_rescheduled", required=("dueAt",))
 
 
@@ -188,7 +184,7 @@ async def move_due_date(call: PageCall) -> web.Response:
 async def hand_over(call: PageCall) -> web.Response:
     """A new owner, picked by name: anyone active for its owner or an admin, the team's for a manager."""
     owner = call.field("owner")
-    return await _change(call, "owner", {"owner": owner}, {"owner": owner}, "flash.assessment_delegated",
+    return await _change(call, {"owner": owner}, {"owner": owner}, "flash.assessment_delegated",
                          required=("owner",))
 
 
@@ -200,7 +196,7 @@ async def snooze(call: PageCall) -> web.Response:
         return await _detail(call, status=400, errors={"days": call.t("form.choice")}, typed={"days": days})
     item = await get_assessment(call.session, call.caller, _id(call), call.now)
     until = snooze_until(call.now, int(days), item.due_at, call.deps.api.policy().calendar)
-    return await _change(call, "snooze", {"snoozedUntil": until.isoformat()}, {"days": days},
+    return await _change(call, {"snoozedUntil": until.isoformat()}, {"days": days},
                          "flash.assessment_snoozed")
 
 
@@ -208,11 +204,11 @@ async def snooze(call: PageCall) -> web.Response:
 async def waive(call: PageCall) -> web.Response:
     """An admin closes it as not needed, saying why."""
     reason = call.field("reason")
-    return await _change(call, "waive", {"status": "waived", "reason": reason}, {"reason": reason},
+    return await _change(call, {"status": "waived", "reason": reason}, {"reason": reason},
                          "flash.assessment_waived")
 
 
-async def _change(call: PageCall, form: str, body: dict[str, str], typed: dict[str, str], flash: str,
+async def _change(call: PageCall, body: dict[str, str], typed: dict[str, str], flash: str,
                   required: Sequence[str] = ()) -> web.Response:
     """`body` as a change at the version the page showed, then POST-redirect-GET; or the page again with what
     was typed and the problems in its language."""
@@ -228,13 +224,9 @@ async def _change(call: PageCall, form: str, body: dict[str, str], typed: dict[s
     except Refused as refused:
         if refused.status == 404:
             raise
-        errors = {name: _said(name, message, call.t) for name, message in refused.messages.items()}
-        error = None if errors else _said(f"{refused.status}:{form}", refused.message, call.t)
+        errors = {name: say(message, call.t) for name, message in refused.messages.items()}
+        error = None if errors else say(refused.message, call.t)
         return await _detail(call, status=refused.status, errors=errors, typed=typed, error=error)
     return call.redirect(f"/app/assessments/{_id(call)}", flash=flash)
 
 
-def _said(about: str, message: str | Message, words: Words) -> str:
-    """`message` in the page's language: by its type, or (untyped) by what it is about; its English otherwise."""
-    key = _UNTYPED.get(about)
-    return words(key) if isinstance(message, str) and key is not None else say(message, words)

@@ -99,7 +99,7 @@ def _check_shape(change: AssessmentChange) -> None:
         problems["evidence"] = Message("is required to mark it done: say what shows the work is done",
                                        "evidence_required")
     if change.status == "waived" and not (change.reason or "").strip():
-        problems["reason"] = "is required to waive it: say why the work is not needed"
+        problems["reason"] = Message("is required to waive it: say why the work is not needed", "reason_required")
     if change.evidence is not None and change.status != "done":
         problems["evidence"] = "only goes with status done"
     if change.reason is not None and change.status != "waived":
@@ -114,10 +114,12 @@ def _check_shape(change: AssessmentChange) -> None:
 async def _check_allowed(session: AsyncSession, caller: Caller, assessment: Assessment, change: AssessmentChange,
                          now: datetime, policy: OrgPolicy) -> None:
     if change.status == "waived" and caller.role != "admin":
-        raise Refused(403, "only an admin may waive an assessment; mark it done with evidence instead")
+        raise Refused(403, Message("only an admin may waive an assessment; mark it done with evidence instead",
+                                   "waive_admins_only"))
     if change.due_at is not None:
         if caller.role == "employee" or (caller.role == "manager" and caller.user_id == assessment.owner):
-            raise Refused(403, "only the owner's manager or an admin may move a due date; ask them, or snooze it")
+            raise Refused(403, Message("only the owner's manager or an admin may move a due date; ask them, or snooze "
+                                       "it", "move_due_not_allowed"))
         if change.due_at <= now:
             raise bad_input({"dueAt": LATER_THAN_NOW})
     if change.owner is not None:
@@ -128,7 +130,7 @@ async def _check_allowed(session: AsyncSession, caller: Caller, assessment: Asse
 
 async def _check_new_owner(session: AsyncSession, caller: Caller, assessment: Assessment, owner: str) -> None:
     if owner == assessment.owner:
-        raise bad_input({"owner": f"{owner} owns it already"})
+        raise bad_input({"owner": Message(f"{owner} owns it already", "owner_already", {"owner": owner})})
     if caller.user_id != assessment.owner:
         await check_assignable(session, caller, owner)
         return
@@ -139,8 +141,9 @@ async def _check_new_owner(session: AsyncSession, caller: Caller, assessment: As
 
 def _check_snooze(until: datetime, due_at: datetime, now: datetime, policy: OrgPolicy) -> None:
     if due_at <= now:
-        raise bad_input({"snoozedUntil": "an overdue assessment cannot be snoozed"})
+        raise bad_input({"snoozedUntil": Message("an overdue assessment cannot be snoozed", "snooze_overdue")})
     latest = snooze_until(now, LONGEST_SNOOZE, due_at, policy.calendar)
     if not now < until <= latest:
-        raise bad_input({"snoozedUntil": f"must be after now and no later than {latest.isoformat()} "
-                                         f"({LONGEST_SNOOZE} working days ahead, and never past the due date)"})
+        raise bad_input({"snoozedUntil": Message(
+            f"must be after now and no later than {latest.isoformat()} ({LONGEST_SNOOZE} working days ahead, and "
+            "never past the due date)", "snooze_range", {"days": LONGEST_SNOOZE})})

@@ -143,7 +143,8 @@ async def check_assignable(session: AsyncSession, caller: Caller, owner: str, *,
     if user is None or not user.active:
         raise bad_input({field: not_in_directory(owner)})
     if caller.role != "admin" and owner not in await team_of(session, caller.user_id):
-        raise Refused(403, f"{owner} is not in your team; only an admin may give them an assessment")
+        raise Refused(403, Message(f"{owner} is not in your team; only an admin may give them an assessment",
+                                   "owner_outside_team", {"owner": owner}))
 
 
 def not_in_directory(owner: str) -> Message:
