@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import OrgPolicy
-from handlers.directory import display_name
 from handlers.reminders.planner import AssessmentView, PlannedReminder, digest, plan
 from handlers.reminders.rules import ReminderRule
 from handlers.reminders.schedule import effective_rule, recipients
 from storage import assessments
+from storage.directory import names_of
 from storage.models import Assessment
 
 
@@ -58,8 +58,9 @@ async def preview(session: AsyncSession, policy: OrgPolicy, at: datetime,
                 sent_to[key] = await recipients(session, reminder.recipient_role, assessment.owner, policy)
             planned.extend((recipient, reminder) for recipient in sent_to[key])
     cards = []
+    names = await names_of(session, {recipient for recipient, _ in planned})
     for (recipient, send_at), group in sorted(digest(planned).items(), key=lambda kv: (kv[0][1], kv[0][0])):
         lines = tuple(PreviewLine(r.assessment_id, by_id[r.assessment_id].title, r.kind, r.reason,
                                   by_id[r.assessment_id].type) for r in group)
-        cards.append(PreviewCard(recipient, await display_name(session, recipient), send_at, lines))
+        cards.append(PreviewCard(recipient, names.get(recipient, recipient), send_at, lines))
     return cards
