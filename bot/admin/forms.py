@@ -55,7 +55,7 @@ def field_messages(exc: ValidationError, words: Words | None = None) -> dict[str
 
 
 def say(message: str | Message, words: Words) -> str:
-    """A use case's message (`Refused`, `InvalidCampaign`) in `words`' language where its type is one the pages
+    """A use case's message (a `Refused`'s) in `words`' language where its type is one the pages
     word; its English otherwise."""
     if isinstance(message, str):
         return message

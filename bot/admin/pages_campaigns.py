@@ -4,18 +4,17 @@ and its frozen report and certificate."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Final, TypeVar
+from typing import Final
 
 from aiohttp import web
 
 from bot.admin.forms import FormErrors, next_page_url, parse, say
-from bot.admin.registry import PAGES, PageCall, PageNotFound
+from bot.admin.registry import PAGES, PageCall
 from bot.admin.render import coerce
 from bot.downloads import download_response
 from handlers.api.caller import Caller
+from handlers.api.refusals import Refused
 from handlers.api.signoff import (
-    CampaignNotFound,
-    InvalidCampaign,
     campaign_certificate,
     campaign_detail,
     campaign_for,
@@ -29,23 +28,14 @@ from handlers.api.signoff import (
 )
 from handlers.api.signoff_models import CampaignCreate, CampaignOut, CampaignQuery
 from handlers.context import HandlerContext
-from handlers.signoff.campaign import CampaignError
 from storage import directory
 from storage.models import SUPPORTED_LANGUAGES
 
 ID: Final = "{id:[0-9]{1,18}}"
-T = TypeVar("T")
 
 
 def _id(call: PageCall) -> int:
     return int(call.request.match_info["id"])
-
-
-async def _found(work: Awaitable[T]) -> T:
-    try:
-        return await work
-    except CampaignNotFound:
-        raise PageNotFound() from None
 
 
 @PAGES.page("GET", "/campaigns", access="admin", nav="nav.campaigns")
@@ -83,8 +73,10 @@ async def add_campaign(call: PageCall) -> web.Response:
                                         call.caller, body)
     except FormErrors as exc:
         return await _form(call, values, _by_field(exc.fields), status=400)
-    except InvalidCampaign as exc:
-        problems = {name: say(message, call.t) for name, message in exc.messages.items()}
+    except Refused as refused:
+        if refused.status != 400:
+            raise
+        problems = {name: say(message, call.t) for name, message in refused.messages.items()}
         return await _form(call, values, _by_field(problems), status=400)
     return call.redirect(f"/app/campaigns/{created.id}", flash="flash.campaign_created")
 
@@ -105,7 +97,7 @@ async def campaign(call: PageCall) -> web.Response:
 
 async def _detail(call: PageCall, error: str | None, status: int = 200) -> web.Response:
     """The campaign; `error` is a strings key, told the campaign's status (a handler's message is English only)."""
-    found = await _found(campaign_for(call.session, call.caller, _id(call)))
+    found = await campaign_for(call.session, call.caller, _id(call))
     detail: CampaignOut = await campaign_detail(call.session, found)
     message = call.t(error, status=call.t(f"campaign.status.{detail.status}")) if error else None
     return call.render("campaign.html", status=status, c=detail, error=message, languages=SUPPORTED_LANGUAGES)
@@ -136,8 +128,10 @@ async def _act(call: PageCall, action: str, change: CampaignAction, refused: str
     the campaign page again with the `refused` words (409)."""
     ctx = signoff_context(call.session, call.now, call.deps.api.policy(), f"{action}:{_id(call)}")
     try:
-        changed = await _found(change(ctx, call.caller, _id(call)))
-    except CampaignError:
+        changed = await change(ctx, call.caller, _id(call))
+    except Refused as refusal:
+        if refusal.status != 409:
+            raise
         return await _detail(call, refused, status=409)
     return call.redirect(f"/app/campaigns/{changed.id}", flash=flash)
 
@@ -145,9 +139,9 @@ async def _act(call: PageCall, action: str, change: CampaignAction, refused: str
 @PAGES.page("GET", f"/campaigns/{ID}/report", access="admin")
 async def report(call: PageCall) -> web.StreamResponse:
     language = coerce(call.request.query.get("language")) or call.language
-    return download_response(await _found(campaign_report(call.session, call.caller, _id(call), language)))
+    return download_response(await campaign_report(call.session, call.caller, _id(call), language))
 
 
 @PAGES.page("GET", f"/campaigns/{ID}/certificate", access="admin")
 async def certificate(call: PageCall) -> web.StreamResponse:
-    return download_response(await _found(campaign_certificate(call.session, call.caller, _id(call))))
+    return download_response(await campaign_certificate(call.session, call.caller, _id(call)))

@@ -11,7 +11,8 @@ from bot.admin.registry import PAGES, PageCall, PageNotFound
 from bot.downloads import download_response
 from handlers.api.data_flows import DESTINATIONS, CoverageFilter, DataFlowQuery, list_data_flows
 from handlers.api.export_sheets import ExportFormat
-from handlers.api.exports import Dataset, ExportFilterInvalid, ExportNotAllowed, ExportQuery, export_dataset
+from handlers.api.exports import Dataset, ExportQuery, export_dataset
+from handlers.api.refusals import Refused
 
 DATASETS: Final = frozenset(get_args(Dataset))
 FORMATS: Final = frozenset(get_args(ExportFormat))
@@ -47,9 +48,13 @@ async def export(call: PageCall) -> web.StreamResponse:
         query = parse(ExportQuery, {**call.params(), "format": file_format}, call.t)
         file = await export_dataset(call.session, call.caller, cast(Dataset, dataset), query, now=call.now,
                                     timezone=call.deps.api.policy().calendar.timezone)
-    except ExportNotAllowed:
-        return call.render("forbidden.html", status=403, needed=call.t("role.admin" if dataset == "audit-events"
-                                                                        else "role.manager"))
-    except (FormErrors, ExportFilterInvalid) as exc:
+    except FormErrors as exc:
         return call.render("error.html", status=400, message=str(exc))
+    except Refused as refused:
+        if refused.status == 403:
+            return call.render("forbidden.html", status=403, needed=call.t("role.admin" if dataset == "audit-events"
+                                                                            else "role.manager"))
+        if refused.status != 400:
+            raise
+        return call.render("error.html", status=400, message="; ".join(refused.fields.values()))
     return download_response(file)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.admin.forms import FormErrors, parse
-from bot.admin.registry import PAGES, PageCall, PageNotFound
+from bot.admin.registry import PAGES, PageCall
+from handlers.api.refusals import Refused
 from handlers.api.rules_pack import (
     PackProblem,
     RulesPackOut,
-    RulesPackStale,
     RulesPackText,
     RulesPackUpdate,
-    RulesPackVersionMissing,
     get_active,
     get_version,
     list_versions,
@@ -53,7 +52,9 @@ async def edit_rules_pack(call: PageCall) -> web.Response:
     except RulesPackError as exc:
         return await _editor(call, text=text, based_on=based_on, note=note, status=400,
                              problems=pack_problems(exc))
-    except RulesPackStale:
+    except Refused as refused:
+        if refused.status != 409:
+            raise
         return await _editor(call, text=text, based_on=based_on, note=note, status=409,
                              error=call.t("rules_pack.stale"))
     return call.redirect("/app/rules-pack", flash="flash.rules_pack_saved")
@@ -61,8 +62,5 @@ async def edit_rules_pack(call: PageCall) -> web.Response:
 
 @PAGES.page("GET", "/rules-pack/versions/{version:[0-9]{1,9}}", access="admin")
 async def rules_pack_version(call: PageCall) -> web.Response:
-    try:
-        found = await get_version(call.session, int(call.request.match_info["version"]))
-    except RulesPackVersionMissing:
-        raise PageNotFound() from None
+    found = await get_version(call.session, int(call.request.match_info["version"]))
     return call.render("rules_pack_version.html", v=found)

@@ -11,10 +11,11 @@ from handlers.api.refusals import Refused
 
 @contextmanager
 def refusals_as_problems() -> Iterator[None]:
-    """Within the block, a `Refused` becomes an `ApiProblem` with its status, detail and body fields."""
+    """Within the block, a `Refused` becomes an `ApiProblem` with its status, detail and fields (body
+    members or query parameters)."""
     try:
         yield
     except Refused as refused:
-        errors = [FieldProblem(field=name, location="body", message=message)
+        errors = [FieldProblem(field=name, location=refused.location, message=message)
                   for name, message in refused.fields.items()]
         raise ApiProblem(refused.status, refused.detail, errors=errors) from None

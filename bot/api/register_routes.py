@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.api.problems import ApiProblem, FieldProblem
+from bot.api.refusals import refusals_as_problems
 from bot.api.registry import ApiCall
 from bot.api.routes import API
 from handlers.api.data_flows import DataFlowQuery, DataFlowRegister, list_data_flows
 from handlers.api.export_sheets import MEDIA_TYPES
-from handlers.api.exports import ExportFilterInvalid, ExportNotAllowed, ExportPath, ExportQuery, export_dataset
+from handlers.api.exports import ExportPath, ExportQuery, export_dataset
 from handlers.api.models import Download, NoBody, NoPath
 
 
@@ -30,11 +30,6 @@ async def get_export(call: ApiCall[ExportQuery, NoBody, ExportPath]) -> Download
     the caller's list shows: own for employees, their team's for managers, all for admins. Filters:
     classifications level, status, person, from, to; assessments assessmentStatus, person (the owner);
     data-flows destination, assessmentStatus; audit-events action, actor. Any other filter is a 400."""
-    try:
+    with refusals_as_problems():
         return await export_dataset(call.session, call.user, call.path.dataset, call.query, now=call.now,
                                     timezone=call.deps.policy().calendar.timezone)
-    except ExportNotAllowed as exc:
-        raise ApiProblem(403, str(exc)) from None
-    except ExportFilterInvalid as exc:
-        problem = FieldProblem(field=exc.field, location="query", message=str(exc))
-        raise ApiProblem(400, f"query parameter {exc.field}: {exc}", errors=[problem]) from None

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from bot.api.problems import ApiProblem, FieldProblem
+from bot.api.refusals import refusals_as_problems
 from bot.api.registry import ApiCall
 from bot.api.routes import API
 from handlers.api import rules_pack
 from handlers.api.models import IdPath, NoBody, NoPath, NoQuery
 from handlers.api.rules_pack import (
     RulesPackOut,
-    RulesPackStale,
     RulesPackText,
     RulesPackUpdate,
     RulesPackValidation,
     RulesPackVersionList,
-    RulesPackVersionMissing,
 )
 from handlers.rules.pack import RulesPackError
 
@@ -34,11 +33,10 @@ async def put_rules_pack(call: ApiCall[NoQuery, RulesPackUpdate, NoPath]) -> Rul
     """Checked like POST /rules-pack/validate (400 names the line of each problem); 409 unless `basedOn` is
     the active version. The same text as the active version saves nothing and answers the active version."""
     try:
-        return await rules_pack.save(call.session, call.user, call.body, call.now)
+        with refusals_as_problems():
+            return await rules_pack.save(call.session, call.user, call.body, call.now)
     except RulesPackError as exc:
         raise invalid_pack(exc) from None
-    except RulesPackStale as exc:
-        raise ApiProblem(409, str(exc)) from None
 
 
 @API.route("GET", "/rules-pack/versions", access="admin", query=NoQuery, body=NoBody, response=RulesPackVersionList,
@@ -50,10 +48,8 @@ async def get_rules_pack_versions(call: ApiCall[NoQuery, NoBody, NoPath]) -> Rul
 @API.route("GET", "/rules-pack/versions/{id}", access="admin", query=NoQuery, body=NoBody, response=RulesPackOut,
            path_params=IdPath, summary="One saved version of the rules pack, with its YAML", tags=TAGS)
 async def get_rules_pack_version(call: ApiCall[NoQuery, NoBody, IdPath]) -> RulesPackOut:
-    try:
+    with refusals_as_problems():
         return await rules_pack.get_version(call.session, call.path.id)
-    except RulesPackVersionMissing as exc:
-        raise ApiProblem(404, str(exc)) from None
 
 
 @API.route("POST", "/rules-pack/validate", access="admin", query=NoQuery, body=RulesPackText,

@@ -6,16 +6,13 @@ by its own signers (the routes need only the employee role and check inside); an
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Final, TypeVar
+from typing import Final
 
-from bot.api.problems import ApiProblem, FieldProblem
+from bot.api.refusals import refusals_as_problems
 from bot.api.registry import ApiCall
 from bot.api.routes import API, API_PREFIX
 from handlers.api.models import Download, IdPath, NoBody, NoPath, NoQuery
 from handlers.api.signoff import (
-    CampaignNotFound,
-    InvalidCampaign,
     campaign_certificate,
     campaign_detail,
     campaign_for,
@@ -28,25 +25,9 @@ from handlers.api.signoff import (
     start_campaign,
 )
 from handlers.api.signoff_models import CampaignCreate, CampaignOut, CampaignPage, CampaignQuery, ReportQuery
-from handlers.signoff.campaign import CampaignError
 
 TAGS: Final = ("signoff",)
 HTML: Final = ("text/html",)
-T = TypeVar("T")
-
-
-async def _answer(work: Awaitable[T]) -> T:
-    """The domain's refusals as problems: unknown or hidden -> 404, wrong state -> 409, bad input -> 400."""
-    try:
-        return await work
-    except CampaignNotFound as exc:
-        raise ApiProblem(404, str(exc)) from None
-    except CampaignError as exc:
-        raise ApiProblem(409, str(exc)) from None
-    except InvalidCampaign as exc:
-        errors = [FieldProblem(field=name, location="body", message=message) for name, message in exc.problems]
-        raise ApiProblem(400, "; ".join(f"body member {name}: {message}" for name, message in exc.problems),
-                         errors=errors) from None
 
 
 @API.route("GET", "/signoff-campaigns", access="admin", query=CampaignQuery, body=NoBody, response=CampaignPage,
@@ -64,14 +45,16 @@ async def create_signoff_campaign(call: ApiCall[NoQuery, CampaignCreate, NoPath]
     (due at 18:00 in the bot's timezone) or a date-time with an offset, in the future. Nothing is sent until
     the campaign is started."""
     ctx = signoff_context(call.session, call.now, call.deps.policy(), "create")
-    return await _answer(create_campaign(ctx, call.user, call.body, API_PREFIX))
+    with refusals_as_problems():
+        return await create_campaign(ctx, call.user, call.body, API_PREFIX)
 
 
 @API.route("GET", "/signoff-campaigns/{id}", access="employee", query=NoQuery, body=NoBody, response=CampaignOut,
            path_params=IdPath, summary="One sign-off campaign with its signers", tags=TAGS)
 async def get_signoff_campaign(call: ApiCall[NoQuery, NoBody, IdPath]) -> CampaignOut:
     """Admins may read any campaign, a signer only the campaigns they sign; to anyone else it is 404."""
-    campaign = await _answer(campaign_for(call.session, call.user, call.path.id))
+    with refusals_as_problems():
+        campaign = await campaign_for(call.session, call.user, call.path.id)
     return await campaign_detail(call.session, campaign, API_PREFIX)
 
 
@@ -82,7 +65,8 @@ async def start_signoff_campaign(call: ApiCall[NoQuery, NoBody, IdPath]) -> Camp
     """The snapshot of the register is frozen and hashed, its report rendered in every language, and the
     signers' cards queued (all at once, or the first one for a sequential campaign). 409 unless a draft."""
     ctx = signoff_context(call.session, call.now, call.deps.policy(), f"start:{call.path.id}")
-    return await _answer(start_campaign(ctx, call.user, call.path.id, API_PREFIX))
+    with refusals_as_problems():
+        return await start_campaign(ctx, call.user, call.path.id, API_PREFIX)
 
 
 @API.route("POST", "/signoff-campaigns/{id}/restart", access="admin", query=NoQuery, body=NoBody,
@@ -92,7 +76,8 @@ async def restart_signoff_campaign(call: ApiCall[NoQuery, NoBody, IdPath]) -> Ca
     """A rejection ends a round; a new round takes a new snapshot and sends the same signers new cards, and the
     old round's cards say they were superseded. Answers the new round (a new id). 409 unless active or rejected."""
     ctx = signoff_context(call.session, call.now, call.deps.policy(), f"restart:{call.path.id}")
-    return await _answer(restart_campaign(ctx, call.user, call.path.id, API_PREFIX))
+    with refusals_as_problems():
+        return await restart_campaign(ctx, call.user, call.path.id, API_PREFIX)
 
 
 @API.route("POST", "/signoff-campaigns/{id}/cancel", access="admin", query=NoQuery, body=NoBody,
@@ -101,7 +86,8 @@ async def restart_signoff_campaign(call: ApiCall[NoQuery, NoBody, IdPath]) -> Ca
 async def cancel_signoff_campaign(call: ApiCall[NoQuery, NoBody, IdPath]) -> CampaignOut:
     """Cards already sent are updated to say the campaign was closed. 409 unless draft or active."""
     ctx = signoff_context(call.session, call.now, call.deps.policy(), f"cancel:{call.path.id}")
-    return await _answer(cancel_campaign(ctx, call.user, call.path.id, API_PREFIX))
+    with refusals_as_problems():
+        return await cancel_campaign(ctx, call.user, call.path.id, API_PREFIX)
 
 
 @API.route("GET", "/signoff-campaigns/{id}/report", access="employee", query=ReportQuery, body=NoBody,
@@ -110,7 +96,8 @@ async def cancel_signoff_campaign(call: ApiCall[NoQuery, NoBody, IdPath]) -> Cam
 async def get_signoff_report(call: ApiCall[ReportQuery, NoBody, IdPath]) -> Download:
     """Exactly the stored HTML, whose SHA-256 is the campaign's `reportSha256[language]`; 404 before the
     campaign starts. Admins, and the campaign's own signers."""
-    return await _answer(campaign_report(call.session, call.user, call.path.id, call.query.language))
+    with refusals_as_problems():
+        return await campaign_report(call.session, call.user, call.path.id, call.query.language)
 
 
 @API.route("GET", "/signoff-campaigns/{id}/certificate", access="employee", query=NoQuery, body=NoBody,
@@ -119,4 +106,5 @@ async def get_signoff_report(call: ApiCall[ReportQuery, NoBody, IdPath]) -> Down
 async def get_signoff_certificate(call: ApiCall[NoQuery, NoBody, IdPath]) -> Download:
     """Exactly the stored HTML, whose SHA-256 is `certificateSha256`; 404 until every signer has approved.
     Admins, and the campaign's own signers."""
-    return await _answer(campaign_certificate(call.session, call.user, call.path.id))
+    with refusals_as_problems():
+        return await campaign_certificate(call.session, call.user, call.path.id)

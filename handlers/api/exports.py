@@ -32,6 +32,7 @@ from handlers.api.models import (
     QueryModel,
     not_later,
 )
+from handlers.api.refusals import Refused, bad_input
 from storage.audit import append_audit
 
 Dataset = Literal["data-flows", "classifications", "assessments", "audit-events"]
@@ -76,43 +77,32 @@ class ExportQuery(QueryModel):
         return value
 
 
-class ExportNotAllowed(Exception):
-    """The caller's role is below what the dataset needs."""
-
-
-class ExportFilterInvalid(ValueError):
-    """A filter the dataset does not take, or a value it cannot use; `field` is the query parameter's name."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def export_filename(dataset: Dataset, file_format: ExportFormat, now: datetime, timezone: tzinfo) -> str:
     """e.g. classifications-2026-11-29.csv, dated in the org's timezone."""
     return f"{dataset}-{now.astimezone(timezone).date().isoformat()}.{file_format}"
 
 
 def check_export(caller: Caller, dataset: Dataset, query: ExportQuery) -> None:
-    """Refuse a caller below the dataset's role, then any filter the dataset does not take."""
+    """Refuse a caller below the dataset's role (403), then any filter the dataset does not take (400 naming
+    the query parameter)."""
     needed = NEEDS[dataset]
     if not caller.may(needed):
-        raise ExportNotAllowed(f"exporting {dataset} needs the {needed} role; you are signed in as {caller.role}")
+        raise Refused(403, f"exporting {dataset} needs the {needed} role; you are signed in as {caller.role}")
     stray = sorted(name for name in query.model_fields_set if name != "format" and name not in FILTERS[dataset])
     if stray:
-        raise ExportFilterInvalid(_wire_name(stray[0]),
-                                  f"does not apply to {dataset}; it filters by {_filter_names(dataset)}")
+        raise bad_input({_wire_name(stray[0]): f"does not apply to {dataset}; it filters by "
+                                               f"{_filter_names(dataset)}"}, location="query")
     if dataset == "assessments" and query.assessment_status == "none":
-        raise ExportFilterInvalid("assessmentStatus", "`none` applies to data-flows only; for assessments give "
-                                                      "open, in_progress, done or waived")
+        raise bad_input({"assessmentStatus": "`none` applies to data-flows only; for assessments give open, "
+                                             "in_progress, done or waived"}, location="query")
 
 
 async def export_dataset(
     session: AsyncSession, caller: Caller, dataset: Dataset, query: ExportQuery, *, now: datetime, timezone: tzinfo,
     chunk: int = export_rows.CHUNK,
 ) -> Download:
-    """The file of `dataset` as `caller` may see it, read `chunk` rows at a time; raises ExportNotAllowed /
-    ExportFilterInvalid."""
+    """The file of `dataset` as `caller` may see it, read `chunk` rows at a time; Refused (403, 400) as
+    `check_export` refuses."""
     check_export(caller, dataset, query)
     sheet = new_sheet(query.format, dataset, _headers(dataset))
     written = 0

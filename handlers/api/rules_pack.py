@@ -2,8 +2,8 @@
 
 Every saved version is kept; the newest is the one the bot uses (`handlers.rules.active`). A save names the
 version it was edited from (`basedOn`), so of two admins editing at once the second is told, not overwritten.
-The functions here are what GET/PUT /rules-pack and the admin pages call; they raise the exceptions below,
-which the routes answer as 400, 404 and 409.
+The functions here are what GET/PUT /rules-pack and the admin pages call; they raise `RulesPackError` for a
+pack that cannot be used (400, naming lines) and `Refused` for a missing version (404) or a stale edit (409).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.api.caller import Caller
 from handlers.api.models import BodyModel, WireModel
+from handlers.api.refusals import Refused
 from handlers.rules.active import ActivePack, active_pack, default_text, stored_pack, text_sha256
 from handlers.rules.models import RulesPack
 from handlers.rules.pack import MAX_PACK_CHARS, RulesPackError
@@ -78,14 +79,6 @@ class RulesPackValidation(WireModel):
     problems: list[PackProblem] = Field(description="in line order; empty when valid")
 
 
-class RulesPackStale(Exception):
-    """The edit started from a version that is no longer the active one."""
-
-
-class RulesPackVersionMissing(LookupError):
-    """No saved version has that number."""
-
-
 def _problem_message(problem: Problem) -> str:
     """`path: reason` of one problem, without its line."""
     return f"{problem.path}: {problem.reason}" if problem.path else problem.reason
@@ -107,10 +100,10 @@ async def get_active(session: AsyncSession) -> RulesPackOut:
 
 
 async def get_version(session: AsyncSession, version_id: int) -> RulesPackOut:
-    """One saved version with its text; RulesPackVersionMissing if there is none."""
+    """One saved version with its text; Refused (404) if there is none."""
     row = await rules_packs.get_version(session, version_id)
     if row is None:
-        raise RulesPackVersionMissing(f"there is no saved rules pack version {version_id}")
+        raise Refused(404, f"there is no saved rules pack version {version_id}")
     active = await active_pack(session)
     return _out(row, await stored_pack(session, row.id, row.sha256), is_active=row.id == active.version)
 
@@ -139,15 +132,15 @@ async def validate(session: AsyncSession, body: RulesPackText) -> RulesPackValid
 async def save(session: AsyncSession, caller: Caller, body: RulesPackUpdate, now: datetime) -> RulesPackOut:
     """Save `body.text` as the new active version and audit it; the active one unchanged if the text is the same.
 
-    RulesPackStale unless `body.based_on` is the active version; RulesPackError for a pack that cannot be used.
+    Refused (409) unless `body.based_on` is the active version; RulesPackError for a pack that cannot be used.
     """
     active = await active_pack(session)
     sha256 = text_sha256(body.text)
     if sha256 == active.sha256:
         return await get_active(session)
     if body.based_on != active.version:
-        raise RulesPackStale(f"the rules pack changed after you opened it: version {active.version} is active "
-                             f"now, not {body.based_on}; reload it and make your changes again")
+        raise Refused(409, f"the rules pack changed after you opened it: version {active.version} is active "
+                           f"now, not {body.based_on}; reload it and make your changes again")
     pack = await check_submission(session, body.text)
     latest = await rules_packs.latest_version_ref(session)
     try:
@@ -155,8 +148,8 @@ async def save(session: AsyncSession, caller: Caller, body: RulesPackUpdate, now
             session, version_id=(latest.id if latest else 0) + 1, text=body.text, sha256=sha256,
             pack_name=pack.pack, pack_version=pack.version, created_by=caller.user_id, created_at=now, note=body.note)
     except IntegrityError:
-        raise RulesPackStale("another admin saved the rules pack at the same moment; reload it and make your "
-                             "changes again") from None
+        raise Refused(409, "another admin saved the rules pack at the same moment; reload it and make your "
+                           "changes again") from None
     await audit.append_audit(session, actor=caller.user_id, action="rules_pack.updated", subject=f"rules_pack:{row.id}",
                              details=_audit_details(active, row, body), at=now)
     return _out(row, pack, is_active=True)

@@ -7,6 +7,8 @@ campaign they sign, its report and certificate; to anyone else it does not exist
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 
 from sqlalchemy import func, select
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.render import coerce_language
 from handlers.api.caller import Caller
 from handlers.api.models import Download
-from handlers.api.refusals import Message, english
+from handlers.api.refusals import Message, Refused, bad_input
 from handlers.api.signoff_models import (
     CampaignCreate,
     CampaignLinks,
@@ -28,26 +30,12 @@ from handlers.api.signoff_models import (
     SignerOut,
 )
 from handlers.context import HandlerContext, OrgPolicy
-from handlers.signoff.campaign import cancel, restart, start
+from handlers.signoff.campaign import CampaignError, cancel, restart, start
 from storage import directory, preferences, signoff
 from storage.directory import names_of
 from storage.models import SignoffCampaign, SignoffSigner
 
 DUE_HOUR = time(18)  # a due date alone means 18:00 that day in the bot's timezone, as the CLI reads --due
-
-
-class CampaignNotFound(LookupError):
-    """No such campaign, or not one the caller may see."""
-
-
-class InvalidCampaign(ValueError):
-    """A create request the directory or the clock refuses; `problems` are (body member, English message) pairs,
-    `messages` the same by body member as given (a `Message` for the pages to word)."""
-
-    def __init__(self, problems: list[tuple[str, Message]]) -> None:
-        self.problems = [(name, english(message)) for name, message in problems]
-        self.messages = dict(problems)
-        super().__init__("; ".join(f"{name}: {message}" for name, message in self.problems))
 
 
 def signoff_context(session: AsyncSession, now: datetime, policy: OrgPolicy, what: str) -> HandlerContext:
@@ -57,15 +45,15 @@ def signoff_context(session: AsyncSession, now: datetime, policy: OrgPolicy, wha
 
 async def campaign_for(session: AsyncSession, caller: Caller, campaign_id: int, *,
                        for_update: bool = False) -> SignoffCampaign:
-    """The campaign if `caller` is an admin or one of its signers; CampaignNotFound otherwise."""
+    """The campaign if `caller` is an admin or one of its signers; Refused (404) otherwise."""
     campaign = await signoff.get_campaign(session, campaign_id, for_update=for_update)
     if campaign is None:
-        raise CampaignNotFound(f"no sign-off campaign {campaign_id}")
+        raise Refused(404, f"no sign-off campaign {campaign_id}")
     if caller.role != "admin":
         signs = await session.scalar(select(SignoffSigner.id).where(
             SignoffSigner.campaign_id == campaign.id, SignoffSigner.user_id == caller.user_id))
         if signs is None:
-            raise CampaignNotFound(f"no sign-off campaign {campaign_id}")
+            raise Refused(404, f"no sign-off campaign {campaign_id}")
     return campaign
 
 
@@ -88,13 +76,13 @@ async def list_campaigns(session: AsyncSession, query: CampaignQuery) -> Campaig
 
 async def create_campaign(ctx: HandlerContext, caller: Caller, body: CampaignCreate,
                           api_root: str = "") -> CampaignOut:
-    """A draft campaign, as `compliance-bot signoff create` makes it; InvalidCampaign names what to fix."""
+    """A draft campaign, as `compliance-bot signoff create` makes it; a 400 Refused names what to fix."""
     due = _due_at(body, ctx)
     problems = await _signer_problems(ctx.session, body.signers)
     if due <= ctx.now:
         problems.append(("dueAt", Message("must be in the future", "not_in_future")))
     if problems:
-        raise InvalidCampaign(problems)
+        raise bad_input(dict(problems))
     campaign = await signoff.create_campaign(
         ctx.session, year=body.year, title=body.title, note=body.note, signing_order=body.order, due_at=due,
         signers=body.signers, created_by=caller.user_id, at=ctx.now)
@@ -103,24 +91,27 @@ async def create_campaign(ctx: HandlerContext, caller: Caller, body: CampaignCre
 
 
 async def start_campaign(ctx: HandlerContext, caller: Caller, campaign_id: int, api_root: str = "") -> CampaignOut:
-    """Freeze the snapshot and queue the signers' cards; CampaignError (a conflict) unless it is a draft."""
+    """Freeze the snapshot and queue the signers' cards; Refused (409) unless it is a draft."""
     campaign = await campaign_for(ctx.session, caller, campaign_id, for_update=True)
-    await start(ctx, campaign, by=caller.user_id)
+    with _conflicts():
+        await start(ctx, campaign, by=caller.user_id)
     return await campaign_detail(ctx.session, campaign, api_root)
 
 
 async def cancel_campaign(ctx: HandlerContext, caller: Caller, campaign_id: int, api_root: str = "") -> CampaignOut:
-    """Stop a draft or active campaign; CampaignError (a conflict) otherwise."""
+    """Stop a draft or active campaign; Refused (409) otherwise."""
     campaign = await campaign_for(ctx.session, caller, campaign_id, for_update=True)
-    await cancel(ctx, campaign, by=caller.user_id)
+    with _conflicts():
+        await cancel(ctx, campaign, by=caller.user_id)
     return await campaign_detail(ctx.session, campaign, api_root)
 
 
 async def restart_campaign(ctx: HandlerContext, caller: Caller, campaign_id: int, api_root: str = "") -> CampaignOut:
     """A new round of an active or rejected campaign: a new snapshot, the same signers, new cards; the old
-    round's cards say they were superseded. Answers the new round; CampaignError (a conflict) otherwise."""
+    round's cards say they were superseded. Answers the new round; Refused (409) otherwise."""
     campaign = await campaign_for(ctx.session, caller, campaign_id, for_update=True)
-    renewed = await restart(ctx, campaign, by=caller.user_id)
+    with _conflicts():
+        renewed = await restart(ctx, campaign, by=caller.user_id)
     return await campaign_detail(ctx.session, renewed, api_root)
 
 
@@ -149,11 +140,11 @@ async def campaign_report(session: AsyncSession, caller: Caller, campaign_id: in
     """The frozen report of the campaign's snapshot as HTML, exactly as stored (its sha256 is of these bytes)."""
     campaign = await campaign_for(session, caller, campaign_id)
     if campaign.snapshot_id is None:
-        raise CampaignNotFound(f"campaign {campaign.id} has no report yet: it is frozen when the campaign starts")
+        raise Refused(404, f"campaign {campaign.id} has no report yet: it is frozen when the campaign starts")
     chosen = language or coerce_language(await preferences.get_language(session, caller.user_id))
     report = await signoff.report_of(session, campaign.snapshot_id, chosen)
     if report is None:
-        raise CampaignNotFound(f"campaign {campaign.id} has no report in {chosen}")
+        raise Refused(404, f"campaign {campaign.id} has no report in {chosen}")
     return Download(filename=f"signoff-{campaign.id}-report-{chosen}.html", media_type="text/html; charset=utf-8",
                     content=report.html.encode("utf-8"), inline=True)
 
@@ -162,10 +153,19 @@ async def campaign_certificate(session: AsyncSession, caller: Caller, campaign_i
     """The signed certificate as HTML, exactly as stored; only once every signer approved."""
     campaign = await campaign_for(session, caller, campaign_id)
     if not campaign.certificate_html:
-        raise CampaignNotFound(f"campaign {campaign.id} has no certificate: it is {campaign.status}, and the "
-                               "certificate is issued when every signer has approved")
+        raise Refused(404, f"campaign {campaign.id} has no certificate: it is {campaign.status}, and the "
+                           "certificate is issued when every signer has approved")
     return Download(filename=f"signoff-{campaign.id}-certificate.html", media_type="text/html; charset=utf-8",
                     content=campaign.certificate_html.encode("utf-8"), inline=True)
+
+
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """The domain's CampaignError (the campaign's state does not allow the change) as a 409 refusal."""
+    try:
+        yield
+    except CampaignError as exc:
+        raise Refused(409, str(exc)) from None
 
 
 def _due_at(body: CampaignCreate, ctx: HandlerContext) -> datetime:
