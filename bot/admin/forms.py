@@ -78,6 +78,14 @@ def parse(model: type[M], values: Mapping[str, object], words: Words | None = No
         raise FormErrors(field_messages(exc, words)) from None
 
 
+def parse_filters(model: type[M], values: Mapping[str, object], words: Words) -> tuple[M, dict[str, str]]:
+    """A list's filters from the query string; with bad ones, no filter at all and the problems to show."""
+    try:
+        return parse(model, values, words), {}
+    except FormErrors as exc:
+        return model(), exc.fields
+
+
 def next_page_url(path: str, params: Mapping[str, str], page: BaseModel) -> str | None:
     """The same list with the same filters from the page's `nextCursor` on (as the API writes it); None on the
     last page."""

@@ -11,7 +11,7 @@ from typing import Final, get_args
 
 from aiohttp import web
 
-from bot.admin.forms import FormErrors, next_page_url, parse, say
+from bot.admin.forms import FormErrors, next_page_url, parse, parse_filters, say
 from bot.admin.pages_register import export_links
 from bot.admin.registry import PAGES, PageCall
 from bot.admin.render import Words
@@ -38,11 +38,7 @@ _FORM_OF: Final = {"evidence": "assessments.mark_done", "dueAt": "assessments.mo
 @PAGES.page("GET", "/assessments", access="employee", nav="nav.assessments")
 async def assessments(call: PageCall) -> web.Response:
     params = call.params()
-    errors: dict[str, str] = {}
-    try:
-        query = parse(AssessmentQuery, params, call.t)
-    except FormErrors as exc:
-        errors, query = exc.fields, AssessmentQuery()
+    query, errors = parse_filters(AssessmentQuery, params, call.t)
     found = await list_assessments(call.session, call.caller, query, call.now)
     exports = export_links(call, "assessments", {"assessmentStatus": params.get("status", ""),
                                                  "person": params.get("owner", "")})

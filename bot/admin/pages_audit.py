@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.admin.forms import FormErrors, next_page_url, parse
+from bot.admin.forms import next_page_url, parse_filters
 from bot.admin.pages_register import export_links
 from bot.admin.registry import PAGES, PageCall
 from handlers.api.audit import check_audit_chain, list_audit_events
@@ -15,11 +15,7 @@ from storage.directory import names_of
 @PAGES.page("GET", "/audit", access="admin", nav="nav.audit")
 async def audit(call: PageCall) -> web.Response:
     params = call.params()
-    errors: dict[str, str] = {}
-    try:
-        query = parse(AuditQuery, params, call.t)
-    except FormErrors as exc:
-        errors, query = exc.fields, AuditQuery()
+    query, errors = parse_filters(AuditQuery, params, call.t)
     found = await list_audit_events(call.session, query)
     chain = await check_audit_chain(call.session)
     exports = export_links(call, "audit-events", params)

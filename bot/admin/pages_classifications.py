@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.admin.forms import FormErrors, next_page_url, parse
+from bot.admin.forms import next_page_url, parse_filters
 from bot.admin.pages_register import export_links
 from bot.admin.registry import PAGES, PageCall
 from handlers.api.classifications import list_classifications
@@ -15,11 +15,7 @@ from storage.models import PROMPT_STATUSES
 @PAGES.page("GET", "/classifications", access="employee", nav="nav.classifications")
 async def classifications(call: PageCall) -> web.Response:
     params = call.params()
-    errors: dict[str, str] = {}
-    try:
-        query = parse(ClassificationQuery, params, call.t)
-    except FormErrors as exc:
-        errors, query = exc.fields, ClassificationQuery()
+    query, errors = parse_filters(ClassificationQuery, params, call.t)
     found: ClassificationPage = await list_classifications(call.session, call.caller, query)
     exports = export_links(call, "classifications", params)
     return call.render("classifications.html", status=400 if errors else 200, page=found, errors=errors,

@@ -6,7 +6,7 @@ from typing import Final, cast, get_args
 
 from aiohttp import web
 
-from bot.admin.forms import FormErrors, parse, with_query
+from bot.admin.forms import FormErrors, parse, parse_filters, with_query
 from bot.admin.registry import PAGES, PageCall, PageNotFound
 from bot.downloads import download_response
 from handlers.api.data_flows import DESTINATIONS, CoverageFilter, DataFlowQuery, list_data_flows
@@ -27,11 +27,7 @@ def export_links(call: PageCall, dataset: str, params: dict[str, str]) -> list[d
 @PAGES.page("GET", "/register", access="manager", nav="nav.register")
 async def register(call: PageCall) -> web.Response:
     params = call.params()
-    errors: dict[str, str] = {}
-    try:
-        query = parse(DataFlowQuery, params, call.t)
-    except FormErrors as exc:
-        errors, query = exc.fields, DataFlowQuery()
+    query, errors = parse_filters(DataFlowQuery, params, call.t)
     found = await list_data_flows(call.session, call.caller, query)
     return call.render("register.html", status=400 if errors else 200, register=found, errors=errors,
                        params=params, destinations=DESTINATIONS, coverage=get_args(CoverageFilter),
